@@ -4,7 +4,9 @@ use crate::error::one_line;
 use crate::sts::{client, get_caller_identity};
 use crate::{Error, ExternalId, MfaSerial, RoleArn, SessionName, SourceCredentials, TokenCode};
 use aws_types::region::Region;
-use cloudbuilder_creds::{CacheKey, Clock, CredentialCache, Origin, SessionDuration, TemporaryCredentials};
+use cloudbuilder_creds::{
+    CacheKey, Clock, CredentialCache, Origin, SessionDuration, TemporaryCredentials,
+};
 use time::OffsetDateTime;
 
 /// An MFA device and, when already known, its current code.
@@ -53,7 +55,10 @@ impl AssumeRoleRequest {
             ("source", source_access_key_id),
             ("role", self.role_arn.as_str()),
             ("session", self.session_name.as_str()),
-            ("external_id", self.external_id.as_ref().map_or("", ExternalId::as_str)),
+            (
+                "external_id",
+                self.external_id.as_ref().map_or("", ExternalId::as_str),
+            ),
             ("duration", &self.duration.as_secs().to_string()),
             ("mfa", self.mfa.as_ref().map_or("", |m| m.serial.as_str())),
             ("endpoint", &self.endpoint_override),
@@ -73,7 +78,11 @@ pub async fn assume_role(
     let source = request.source.resolve(request.region.clone()).await?;
     let fetch = || call_sts(request, source.clone(), codes);
     let (creds, origin) = match cache {
-        Some(cache) => cache.get_or_fetch(&request.cache_key(source.access_key_id()), clock, fetch).await?,
+        Some(cache) => {
+            cache
+                .get_or_fetch(&request.cache_key(source.access_key_id()), clock, fetch)
+                .await?
+        }
         None => (fetch().await?, Origin::Provider),
     };
     tracing::info!(
@@ -92,7 +101,12 @@ async fn call_sts(
     codes: &dyn TokenCodeSource,
 ) -> Result<TemporaryCredentials, Error> {
     let chained = source.session_token().is_some();
-    let sts = client(request.region.clone(), request.config_profile.as_deref(), source).await;
+    let sts = client(
+        request.region.clone(),
+        request.config_profile.as_deref(),
+        source,
+    )
+    .await;
 
     // AWS caps role chaining at one hour. Temporary source credentials may be
     // an assumed role or a GetSessionToken session; only the first is capped, so
@@ -120,10 +134,15 @@ async fn call_sts(
             Some(code) => code.clone(),
             None => codes.token_code(&mfa.serial)?,
         };
-        call = call.serial_number(mfa.serial.as_str()).token_code(code.as_str());
+        call = call
+            .serial_number(mfa.serial.as_str())
+            .token_code(code.as_str());
     }
     tracing::debug!(role = %request.role_arn, session = request.session_name.as_str(), duration_secs = request.duration.as_secs(), "calling sts:AssumeRole");
-    let out = call.send().await.map_err(|e| explain(request, Error::from_sdk("AssumeRole", e)))?;
+    let out = call
+        .send()
+        .await
+        .map_err(|e| explain(request, Error::from_sdk("AssumeRole", e)))?;
 
     let unexpected = |what: &str| Error::Unexpected {
         operation: "AssumeRole",
@@ -144,14 +163,22 @@ async fn call_sts(
 /// Adds what a person needs to act on the refusals that have a known cause.
 fn explain(request: &AssumeRoleRequest, err: Error) -> Error {
     match err {
-        Error::Service { operation, code, message } if code == "ValidationError" && message.contains("chaining") => {
+        Error::Service {
+            operation,
+            code,
+            message,
+        } if code == "ValidationError" && message.contains("chaining") => {
             let _ = operation;
             Error::RoleChaining {
                 requested: request.duration.to_string(),
                 caller: "an assumed-role session".to_owned(),
             }
         }
-        Error::Service { operation, code, message } if message.contains("MaxSessionDuration") => Error::Service {
+        Error::Service {
+            operation,
+            code,
+            message,
+        } if message.contains("MaxSessionDuration") => Error::Service {
             operation,
             code,
             message: format!(
@@ -160,11 +187,19 @@ fn explain(request: &AssumeRoleRequest, err: Error) -> Error {
                 request.duration
             ),
         },
-        Error::Service { operation, code, message } if code == "AccessDenied" => Error::Service {
+        Error::Service {
+            operation,
+            code,
+            message,
+        } if code == "AccessDenied" => Error::Service {
             operation,
             message: one_line(&format!(
                 "{message} — check that the role's trust policy names the source identity{}",
-                if request.external_id.is_some() { " and that the external id matches" } else { " and whether it requires an external id (--external-id)" }
+                if request.external_id.is_some() {
+                    " and that the external id matches"
+                } else {
+                    " and whether it requires an external id (--external-id)"
+                }
             )),
             code,
         },

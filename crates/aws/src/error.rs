@@ -1,6 +1,7 @@
 //! The error type of the AWS crate, and how SDK errors become one-line causes.
 
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// What can go wrong talking to AWS or reading AWS configuration.
 #[derive(Debug, thiserror::Error)]
@@ -14,7 +15,9 @@ pub enum Error {
         problem: String,
     },
     /// `--profile` names no profile in the shared config or credentials file.
-    #[error("--profile: no profile '{name}' in the AWS config or credentials file; known profiles: {known}")]
+    #[error(
+        "--profile: no profile '{name}' in the AWS config or credentials file; known profiles: {known}"
+    )]
     UnknownProfile {
         /// The name asked for.
         name: String,
@@ -64,7 +67,9 @@ pub enum Error {
         message: String,
     },
     /// The MFA token code is needed and cannot be asked for.
-    #[error("--token-code: required with --mfa-serial {serial} when standard input is not a terminal; pass the 6-digit code")]
+    #[error(
+        "--token-code: required with --mfa-serial {serial} when standard input is not a terminal; pass the 6-digit code"
+    )]
     TokenCodeRequired {
         /// The MFA device.
         serial: String,
@@ -104,24 +109,29 @@ impl Error {
     }
 
     /// Turns an SDK error into a one-line error naming the provider's code.
-    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
+    pub(crate) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         match &err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
+                let (code, message) = match e.code() {
+                    Some(code) => (code.to_owned(), e.message().map(str::to_owned)),
+                    None => fallback_code_and_message(service.raw()),
+                };
                 Error::Service {
                     operation,
-                    code: e.code().unwrap_or("Unknown").to_owned(),
-                    message: one_line(e.message().unwrap_or("no message")),
+                    code,
+                    message: one_line(message.as_deref().unwrap_or("no message")),
                 }
             }
-            SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => Error::Unreachable {
-                operation,
-                message: one_line(&DisplayErrorContext(&err).to_string()),
-            },
+            SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => {
+                Error::Unreachable {
+                    operation,
+                    message: one_line(&DisplayErrorContext(&err).to_string()),
+                }
+            }
             SdkError::TimeoutError(_) => Error::Unreachable {
                 operation,
                 message: "timed out".to_owned(),
@@ -132,6 +142,33 @@ impl Error {
             },
         }
     }
+}
+
+/// The code and message of an error body the SDK's protocol parser did not
+/// recognise. Some endpoints that speak the Query protocol (emulators,
+/// proxies) wrap errors EC2-style (`<ErrorResponse><Errors><Error>`) or only set
+/// the `X-Amzn-ErrorType` header; the user still deserves the real code.
+fn fallback_code_and_message(raw: &HttpResponse) -> (String, Option<String>) {
+    let body = raw
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))? + start;
+        Some(body[start..end].trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    let header = raw
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.split(':').next().unwrap_or(v).to_owned())
+        .filter(|v| !v.is_empty() && v != "UnknownError");
+    let code = element("Code")
+        .or(header)
+        .unwrap_or_else(|| format!("HTTP {}", raw.status().as_u16()));
+    (code, element("Message"))
 }
 
 /// Collapses a multi-line provider message into one line.

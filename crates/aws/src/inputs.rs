@@ -6,7 +6,14 @@ use std::fmt;
 
 /// The partitions an IAM ARN may name.
 const PARTITIONS: [&str; 8] = [
-    "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc",
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
 ];
 
 /// `[\w+=,.@-]`: the characters of IAM names and STS session names.
@@ -39,7 +46,12 @@ impl RoleArn {
             return Err(bad());
         };
         let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-        if arn != "arn" || !PARTITIONS.contains(&partition) || service != "iam" || !region.is_empty() || !account_ok {
+        if arn != "arn"
+            || !PARTITIONS.contains(&partition)
+            || service != "iam"
+            || !region.is_empty()
+            || !account_ok
+        {
             return Err(bad());
         }
         let path_and_name = resource.strip_prefix("role/").ok_or_else(bad)?;
@@ -93,7 +105,9 @@ impl SessionName {
         } else {
             Err(Error::invalid(
                 field,
-                format!("'{text}' is not a valid session name; use 2-64 characters of letters, digits and _+=,.@-"),
+                format!(
+                    "'{text}' is not a valid session name; use 2-64 characters of letters, digits and _+=,.@-"
+                ),
             ))
         }
     }
@@ -124,7 +138,11 @@ pub struct ExternalId(String);
 impl ExternalId {
     /// Checks `text` against STS's rule.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
-        if (2..=1224).contains(&text.len()) && text.chars().all(|c| is_name_char(c) || c == ':' || c == '/') {
+        if (2..=1224).contains(&text.len())
+            && text
+                .chars()
+                .all(|c| is_name_char(c) || c == ':' || c == '/')
+        {
             Ok(ExternalId(text.to_owned()))
         } else {
             Err(Error::invalid(
@@ -155,12 +173,18 @@ pub struct MfaSerial(String);
 impl MfaSerial {
     /// Checks `text` against STS's rule: 9–256 characters of `[\w+=/:,.@-]`.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
-        if (9..=256).contains(&text.len()) && text.chars().all(|c| is_name_char(c) || c == ':' || c == '/') {
+        if (9..=256).contains(&text.len())
+            && text
+                .chars()
+                .all(|c| is_name_char(c) || c == ':' || c == '/')
+        {
             Ok(MfaSerial(text.to_owned()))
         } else {
             Err(Error::invalid(
                 field,
-                format!("'{text}' is not an MFA device; give its ARN (arn:aws:iam::<account>:mfa/<name>) or a hardware serial number"),
+                format!(
+                    "'{text}' is not an MFA device; give its ARN (arn:aws:iam::<account>:mfa/<name>) or a hardware serial number"
+                ),
             ))
         }
     }
@@ -182,7 +206,10 @@ impl TokenCode {
         if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
             Ok(TokenCode(text.to_owned()))
         } else {
-            Err(Error::invalid(field, "an MFA token code is the 6 digits your device shows"))
+            Err(Error::invalid(
+                field,
+                "an MFA token code is the 6 digits your device shows",
+            ))
         }
     }
 
@@ -204,9 +231,17 @@ mod tests {
 
     #[test]
     fn role_arns_follow_iam_rules() {
-        let arn = RoleArn::parse("--role-arn", "arn:aws:iam::123456789012:role/CloudBuilder").expect("valid");
-        assert_eq!((arn.account(), arn.name()), ("123456789012", "CloudBuilder"));
-        let arn = RoleArn::parse("--role-arn", "arn:aws-us-gov:iam::123456789012:role/team/ops/Scan.er@x").expect("path");
+        let arn = RoleArn::parse("--role-arn", "arn:aws:iam::123456789012:role/CloudBuilder")
+            .expect("valid");
+        assert_eq!(
+            (arn.account(), arn.name()),
+            ("123456789012", "CloudBuilder")
+        );
+        let arn = RoleArn::parse(
+            "--role-arn",
+            "arn:aws-us-gov:iam::123456789012:role/team/ops/Scan.er@x",
+        )
+        .expect("path");
         assert_eq!(arn.name(), "Scan.er@x");
         for bad in [
             "",
@@ -220,9 +255,14 @@ mod tests {
             "arn:aws:iam::123456789012:role//R",
             "arn:nope:iam::123456789012:role/R",
         ] {
-            let err = RoleArn::parse("--role-arn", bad).expect_err(bad).to_string();
+            let err = RoleArn::parse("--role-arn", bad)
+                .expect_err(bad)
+                .to_string();
             assert!(err.starts_with("--role-arn: "), "{err}");
-            assert!(err.contains("expected arn:aws:iam::<12-digit account id>:role/<name>"), "{err}");
+            assert!(
+                err.contains("expected arn:aws:iam::<12-digit account id>:role/<name>"),
+                "{err}"
+            );
         }
         let too_long = format!("arn:aws:iam::123456789012:role/{}", "a".repeat(65));
         assert!(RoleArn::parse("--role-arn", &too_long).is_err());
@@ -233,15 +273,26 @@ mod tests {
         assert!(SessionName::parse("--session-name", "ci").is_ok());
         assert!(SessionName::parse("--session-name", &"a".repeat(64)).is_ok());
         for bad in ["a", "has space", "slash/no", &"a".repeat(65)] {
-            let err = SessionName::parse("--session-name", bad).expect_err(bad).to_string();
-            assert!(err.contains("2-64 characters of letters, digits and _+=,.@-"), "{err}");
+            let err = SessionName::parse("--session-name", bad)
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                err.contains("2-64 characters of letters, digits and _+=,.@-"),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn default_session_name_is_derived_from_the_user_and_always_valid() {
-        assert_eq!(SessionName::for_user(Some("alice")).as_str(), "cloudbuilder-alice");
-        assert_eq!(SessionName::for_user(Some("DOMAIN\\bob smith")).as_str(), "cloudbuilder-DOMAIN-bob-smith");
+        assert_eq!(
+            SessionName::for_user(Some("alice")).as_str(),
+            "cloudbuilder-alice"
+        );
+        assert_eq!(
+            SessionName::for_user(Some("DOMAIN\\bob smith")).as_str(),
+            "cloudbuilder-DOMAIN-bob-smith"
+        );
         assert_eq!(SessionName::for_user(None).as_str(), "cloudbuilder-user");
         let long = SessionName::for_user(Some(&"x".repeat(100)));
         assert_eq!(long.as_str().len(), 64);

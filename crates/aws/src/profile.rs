@@ -50,7 +50,11 @@ pub async fn read_profile(name: &str, env: &Env, fs: &Fs) -> Result<ProfileSetti
         known.sort_unstable();
         return Err(Error::UnknownProfile {
             name: name.to_owned(),
-            known: if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            known: if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            },
         });
     };
     let field = |key: &str| format!("profile '{name}' {key}");
@@ -70,7 +74,9 @@ pub async fn read_profile(name: &str, env: &Env, fs: &Fs) -> Result<ProfileSetti
         (None, Some(other)) => {
             return Err(Error::invalid(
                 field("credential_source"),
-                format!("'{other}' is not a credential source; allowed: Environment, Ec2InstanceMetadata, EcsContainer"),
+                format!(
+                    "'{other}' is not a credential source; allowed: Environment, Ec2InstanceMetadata, EcsContainer"
+                ),
             ));
         }
         (None, None) => None,
@@ -78,18 +84,30 @@ pub async fn read_profile(name: &str, env: &Env, fs: &Fs) -> Result<ProfileSetti
     let duration = match get("duration_seconds") {
         Some(text) => {
             let secs: u64 = text.parse().map_err(|_| {
-                Error::invalid(field("duration_seconds"), format!("'{text}' is not a whole number of seconds (900 to 43200)"))
+                Error::invalid(
+                    field("duration_seconds"),
+                    format!("'{text}' is not a whole number of seconds (900 to 43200)"),
+                )
             })?;
-            Some(SessionDuration::from_secs(&field("duration_seconds"), secs)?)
+            Some(SessionDuration::from_secs(
+                &field("duration_seconds"),
+                secs,
+            )?)
         }
         None => None,
     };
     Ok(ProfileSettings {
         name: name.to_owned(),
-        role_arn: get("role_arn").map(|v| RoleArn::parse(&field("role_arn"), v)).transpose()?,
+        role_arn: get("role_arn")
+            .map(|v| RoleArn::parse(&field("role_arn"), v))
+            .transpose()?,
         source,
-        external_id: get("external_id").map(|v| ExternalId::parse(&field("external_id"), v)).transpose()?,
-        mfa_serial: get("mfa_serial").map(|v| MfaSerial::parse(&field("mfa_serial"), v)).transpose()?,
+        external_id: get("external_id")
+            .map(|v| ExternalId::parse(&field("external_id"), v))
+            .transpose()?,
+        mfa_serial: get("mfa_serial")
+            .map(|v| MfaSerial::parse(&field("mfa_serial"), v))
+            .transpose()?,
         duration,
         session_name: get("role_session_name")
             .map(|v| SessionName::parse(&field("role_session_name"), v))
@@ -103,7 +121,10 @@ mod tests {
     use super::*;
 
     async fn read(config: &str, credentials: &str, name: &str) -> Result<ProfileSettings, Error> {
-        let fs = Fs::from_slice(&[("/home/u/.aws/config", config), ("/home/u/.aws/credentials", credentials)]);
+        let fs = Fs::from_slice(&[
+            ("/home/u/.aws/config", config),
+            ("/home/u/.aws/credentials", credentials),
+        ]);
         let env = Env::from_slice(&[("HOME", "/home/u")]);
         read_profile(name, &env, &fs).await
     }
@@ -120,22 +141,39 @@ duration_seconds = 7200
 role_session_name = nightly
 region = eu-west-1
 ";
-        let p = read(config, "[base]\naws_access_key_id = A\n", "scanner").await.expect("profile");
+        let p = read(config, "[base]\naws_access_key_id = A\n", "scanner")
+            .await
+            .expect("profile");
         assert_eq!(p.role_arn.as_ref().map(RoleArn::name), Some("CloudBuilder"));
         assert_eq!(p.source, Some(ProfileSource::Profile("base".into())));
-        assert_eq!(p.external_id.as_ref().map(ExternalId::as_str), Some("tenant-42"));
-        assert_eq!(p.mfa_serial.as_ref().map(MfaSerial::as_str), Some("arn:aws:iam::111111111111:mfa/alice"));
+        assert_eq!(
+            p.external_id.as_ref().map(ExternalId::as_str),
+            Some("tenant-42")
+        );
+        assert_eq!(
+            p.mfa_serial.as_ref().map(MfaSerial::as_str),
+            Some("arn:aws:iam::111111111111:mfa/alice")
+        );
         assert_eq!(p.duration.map(SessionDuration::as_secs), Some(7200));
-        assert_eq!(p.session_name.as_ref().map(SessionName::as_str), Some("nightly"));
+        assert_eq!(
+            p.session_name.as_ref().map(SessionName::as_str),
+            Some("nightly")
+        );
         assert_eq!(p.region.as_deref(), Some("eu-west-1"));
     }
 
     #[tokio::test]
     async fn credential_source_values_are_checked() {
         let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\ncredential_source = EcsContainer\n";
-        assert_eq!(read(config, "", "a").await.expect("profile").source, Some(ProfileSource::EcsContainer));
+        assert_eq!(
+            read(config, "", "a").await.expect("profile").source,
+            Some(ProfileSource::EcsContainer)
+        );
         let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Laptop\n";
-        let err = read(config, "", "a").await.expect_err("bad source").to_string();
+        let err = read(config, "", "a")
+            .await
+            .expect_err("bad source")
+            .to_string();
         assert_eq!(
             err,
             "profile 'a' credential_source: 'Laptop' is not a credential source; allowed: Environment, Ec2InstanceMetadata, EcsContainer"
@@ -144,7 +182,13 @@ region = eu-west-1
 
     #[tokio::test]
     async fn unknown_profiles_list_the_known_ones() {
-        let err = read("[profile b]\nregion = x\n[default]\nregion = y\n", "[c]\n", "nope").await.expect_err("unknown");
+        let err = read(
+            "[profile b]\nregion = x\n[default]\nregion = y\n",
+            "[c]\n",
+            "nope",
+        )
+        .await
+        .expect_err("unknown");
         assert!(err.is_usage());
         assert_eq!(
             err.to_string(),
@@ -154,10 +198,20 @@ region = eu-west-1
 
     #[tokio::test]
     async fn bad_values_name_the_profile_and_key() {
-        let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\nduration_seconds = 60\n";
+        let config =
+            "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/R\nduration_seconds = 60\n";
         let err = read(config, "", "a").await.expect_err("short").to_string();
-        assert!(err.starts_with("profile 'a' duration_seconds: 60 s is out of range"), "{err}");
-        let err = read("[profile a]\nrole_arn = CloudBuilder\n", "", "a").await.expect_err("arn").to_string();
-        assert!(err.starts_with("profile 'a' role_arn: 'CloudBuilder' is not an IAM role ARN"), "{err}");
+        assert!(
+            err.starts_with("profile 'a' duration_seconds: 60 s is out of range"),
+            "{err}"
+        );
+        let err = read("[profile a]\nrole_arn = CloudBuilder\n", "", "a")
+            .await
+            .expect_err("arn")
+            .to_string();
+        assert!(
+            err.starts_with("profile 'a' role_arn: 'CloudBuilder' is not an IAM role ARN"),
+            "{err}"
+        );
     }
 }

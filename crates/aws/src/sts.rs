@@ -28,7 +28,11 @@ impl CallerIdentity {
 
 /// An STS client signing with `creds`; endpoints, retries and timeouts follow
 /// the SDK's standard configuration, read from `profile` when one is named.
-pub(crate) async fn client(region: Option<Region>, profile: Option<&str>, creds: Credentials) -> aws_sdk_sts::Client {
+pub(crate) async fn client(
+    region: Option<Region>,
+    profile: Option<&str>,
+    creds: Credentials,
+) -> aws_sdk_sts::Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region.unwrap_or_else(|| Region::from_static(FALLBACK_REGION)))
         .credentials_provider(creds);
@@ -39,7 +43,9 @@ pub(crate) async fn client(region: Option<Region>, profile: Option<&str>, creds:
 }
 
 /// `sts:GetCallerIdentity` with `client`.
-pub(crate) async fn get_caller_identity(client: &aws_sdk_sts::Client) -> Result<CallerIdentity, Error> {
+pub(crate) async fn get_caller_identity(
+    client: &aws_sdk_sts::Client,
+) -> Result<CallerIdentity, Error> {
     let out = client
         .get_caller_identity()
         .send()

@@ -88,17 +88,26 @@ impl CredentialCache {
         let stored: StoredCredentials = match serde_json::from_str(&text) {
             Ok(stored) => stored,
             Err(e) => {
-                tracing::warn!("credential cache: ignoring unreadable entry {}: {e}", path.display());
+                tracing::warn!(
+                    "credential cache: ignoring unreadable entry {}: {e}",
+                    path.display()
+                );
                 return None;
             }
         };
         let creds = TemporaryCredentials::from(stored);
         let remaining = creds.expiration - clock.now();
         if remaining >= MIN_REMAINING {
-            tracing::debug!(remaining_secs = remaining.whole_seconds(), "credential cache: hit");
+            tracing::debug!(
+                remaining_secs = remaining.whole_seconds(),
+                "credential cache: hit"
+            );
             Some(creds)
         } else {
-            tracing::debug!(remaining_secs = remaining.whole_seconds(), "credential cache: entry too close to expiry");
+            tracing::debug!(
+                remaining_secs = remaining.whole_seconds(),
+                "credential cache: entry too close to expiry"
+            );
             None
         }
     }
@@ -160,7 +169,9 @@ impl CredentialCache {
         };
         let mut removed = 0;
         for entry in entries {
-            let path = entry.map_err(|e| Error::io("cannot list", &self.dir, e))?.path();
+            let path = entry
+                .map_err(|e| Error::io("cannot list", &self.dir, e))?
+                .path();
             let ext = path.extension().and_then(|e| e.to_str());
             if matches!(ext, Some("json" | "lock")) || is_stale_temp(&path) {
                 fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
@@ -177,8 +188,11 @@ impl CredentialCache {
         options.create(true).truncate(false).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&path).map_err(|e| Error::io("cannot open", &path, e))?;
-        file.lock().map_err(|e| Error::io("cannot lock", &path, e))?;
+        let file = options
+            .open(&path)
+            .map_err(|e| Error::io("cannot open", &path, e))?;
+        file.lock()
+            .map_err(|e| Error::io("cannot lock", &path, e))?;
         Ok(file)
     }
 
@@ -215,7 +229,12 @@ fn is_stale_temp(path: &Path) -> bool {
 
 /// Replaces `path` with `contents` atomically: a 0600 temporary file in `dir`
 /// (the same folder, so the rename cannot cross file systems), synced, renamed.
-pub(crate) fn replace_file(dir: &Path, prefix: &str, path: &Path, contents: &[u8]) -> Result<(), Error> {
+pub(crate) fn replace_file(
+    dir: &Path,
+    prefix: &str,
+    path: &Path,
+    contents: &[u8],
+) -> Result<(), Error> {
     let mut tmp = private_temp_file(dir, prefix)?;
     tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
@@ -268,11 +287,25 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = CredentialCache::at(dir.path().join("c"));
         cache.put(&key(), &sample()).expect("put");
-        let hit = cache.get(&key(), &clock_before_expiry(6)).expect("fresh entry is served");
-        assert_eq!(hit.secret_access_key.expose_secret(), sample().secret_access_key.expose_secret());
-        assert!(cache.get(&key(), &clock_before_expiry(5)).is_some(), "exactly 5 minutes left");
-        assert!(cache.get(&key(), &clock_before_expiry(4)).is_none(), "under 5 minutes left");
-        assert!(cache.get(&key(), &clock_before_expiry(-1)).is_none(), "expired");
+        let hit = cache
+            .get(&key(), &clock_before_expiry(6))
+            .expect("fresh entry is served");
+        assert_eq!(
+            hit.secret_access_key.expose_secret(),
+            sample().secret_access_key.expose_secret()
+        );
+        assert!(
+            cache.get(&key(), &clock_before_expiry(5)).is_some(),
+            "exactly 5 minutes left"
+        );
+        assert!(
+            cache.get(&key(), &clock_before_expiry(4)).is_none(),
+            "under 5 minutes left"
+        );
+        assert!(
+            cache.get(&key(), &clock_before_expiry(-1)).is_none(),
+            "expired"
+        );
     }
 
     #[cfg(unix)]
@@ -289,7 +322,11 @@ mod tests {
         }
         fs::set_permissions(cache.dir(), fs::Permissions::from_mode(0o755)).expect("chmod");
         cache.put(&key(), &sample()).expect("put");
-        assert_eq!(mode(cache.dir()), 0o700, "a widened folder is narrowed again");
+        assert_eq!(
+            mode(cache.dir()),
+            0o700,
+            "a widened folder is narrowed again"
+        );
     }
 
     #[test]
@@ -298,9 +335,11 @@ mod tests {
         let cache = CredentialCache::at(dir.path());
         fs::write(dir.path().join(key().file_name("json")), "{ not json").expect("write");
         assert!(cache.get(&key(), &clock_before_expiry(30)).is_none());
-        let rt = tokio_free_block_on(cache.get_or_fetch(&key(), &clock_before_expiry(30), || async {
-            Ok::<_, Error>(sample())
-        }));
+        let rt = tokio_free_block_on(cache.get_or_fetch(
+            &key(),
+            &clock_before_expiry(30),
+            || async { Ok::<_, Error>(sample()) },
+        ));
         assert_eq!(rt.expect("fetch").1, Origin::Provider);
         assert!(cache.get(&key(), &clock_before_expiry(30)).is_some());
     }
@@ -332,9 +371,11 @@ mod tests {
         let blocker = dir.path().join("file");
         fs::write(&blocker, "").expect("write");
         let cache = CredentialCache::at(blocker.join("below-a-file"));
-        let got = tokio_free_block_on(cache.get_or_fetch(&key(), &clock_before_expiry(30), || async {
-            Ok::<_, Error>(sample())
-        }));
+        let got = tokio_free_block_on(cache.get_or_fetch(
+            &key(),
+            &clock_before_expiry(30),
+            || async { Ok::<_, Error>(sample()) },
+        ));
         assert_eq!(got.expect("credentials").1, Origin::Provider);
     }
 
@@ -344,7 +385,9 @@ mod tests {
         let cache = CredentialCache::at(dir.path().join("c"));
         assert_eq!(cache.clear().expect("clear of a missing folder"), 0);
         cache.put(&key(), &sample()).expect("put");
-        cache.put(&CacheKey::new(&[("other", "x")]), &sample()).expect("put");
+        cache
+            .put(&CacheKey::new(&[("other", "x")]), &sample())
+            .expect("put");
         assert_eq!(cache.clear().expect("clear"), 2);
         assert!(cache.get(&key(), &clock_before_expiry(30)).is_none());
     }

@@ -54,7 +54,11 @@ pub(crate) struct StoredCredentials {
     session_token: String,
     #[serde(rename = "Expiration", with = "time::serde::rfc3339")]
     expiration: OffsetDateTime,
-    #[serde(rename = "AssumedRoleArn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AssumedRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     assumed_role_arn: Option<String>,
 }
 

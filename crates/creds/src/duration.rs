@@ -17,13 +17,15 @@ impl SessionDuration {
     /// One hour: the default, and the runbook's advice.
     pub const DEFAULT: SessionDuration = SessionDuration(3_600);
 
-    const ALLOWED: &'static str =
-        "allowed is 900 s (15m) to 43200 s (12h), written as seconds or with units, e.g. 3600, 90m, 1h, 12h";
+    const ALLOWED: &'static str = "allowed is 900 s (15m) to 43200 s (12h), written as seconds or with units, e.g. 3600, 90m, 1h, 12h";
 
     /// Parses `text`; `field` names the flag or key in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
         let secs = parse_secs(text.trim()).ok_or_else(|| {
-            Error::invalid(field, format!("'{text}' is not a duration; {}", Self::ALLOWED))
+            Error::invalid(
+                field,
+                format!("'{text}' is not a duration; {}", Self::ALLOWED),
+            )
         })?;
         Self::from_secs(field, secs)
     }
@@ -119,7 +121,10 @@ mod tests {
     #[test]
     fn rejects_out_of_range_with_the_allowed_range() {
         let err = secs("5m").unwrap_err();
-        assert!(err.starts_with("--duration: 300 s is out of range; allowed is 900 s"), "{err}");
+        assert!(
+            err.starts_with("--duration: 300 s is out of range; allowed is 900 s"),
+            "{err}"
+        );
         assert!(secs("12h1s").is_err());
         assert!(secs("899").is_err());
         assert!(secs("99999999999999999999").is_err());
@@ -127,7 +132,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_text() {
-        for bad in ["", "h", "1d", "1m1h", "1h1h", "-3600", "1.5h", "1 h", "60mm"] {
+        for bad in [
+            "", "h", "1d", "1m1h", "1h1h", "-3600", "1.5h", "1 h", "60mm",
+        ] {
             let err = secs(bad).unwrap_err();
             assert!(err.contains("is not a duration"), "{bad}: {err}");
         }

@@ -24,7 +24,8 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     /// Every accepted name, in the order help shows them.
-    pub const NAMES: [&'static str; 5] = ["env", "fish", "powershell", "json", "credential-process"];
+    pub const NAMES: [&'static str; 5] =
+        ["env", "fish", "powershell", "json", "credential-process"];
 }
 
 impl FromStr for OutputFormat {
@@ -37,13 +38,19 @@ impl FromStr for OutputFormat {
             "powershell" => OutputFormat::Powershell,
             "json" => OutputFormat::Json,
             "credential-process" => OutputFormat::CredentialProcess,
-            _ => return Err(format!("'{s}' is not a format; allowed: {}", Self::NAMES.join(", "))),
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a format; allowed: {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
         })
     }
 }
 
 /// Variables that would take precedence over, or contradict, exported credentials.
-pub const CONFLICTING_VARIABLES: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+pub const CONFLICTING_VARIABLES: [&str; 3] =
+    ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
 
 /// Renders `creds` in `format`; `region`, when known, is exported alongside.
 pub fn render(format: OutputFormat, creds: &TemporaryCredentials, region: Option<&str>) -> String {
@@ -83,11 +90,20 @@ pub fn render(format: OutputFormat, creds: &TemporaryCredentials, region: Option
 }
 
 /// The environment variables that carry `creds` (and `region`) to AWS tools.
-pub fn environment(creds: &TemporaryCredentials, region: Option<&str>) -> Vec<(&'static str, String)> {
+pub fn environment(
+    creds: &TemporaryCredentials,
+    region: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
-        ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose_secret().to_owned()),
-        ("AWS_SESSION_TOKEN", creds.session_token.expose_secret().to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            creds.secret_access_key.expose_secret().to_owned(),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            creds.session_token.expose_secret().to_owned(),
+        ),
         ("AWS_CREDENTIAL_EXPIRATION", rfc3339(creds)),
     ];
     if let Some(region) = region {
@@ -116,7 +132,9 @@ fn set(shell: OutputFormat, name: &str, value: &str) -> String {
 fn unset(shell: OutputFormat, name: &str) -> String {
     match shell {
         OutputFormat::Fish => format!("set -e {name}\n"),
-        OutputFormat::Powershell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n"),
+        OutputFormat::Powershell => {
+            format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n")
+        }
         _ => format!("unset {name}\n"),
     }
 }
@@ -172,12 +190,19 @@ mod tests {
         assert_eq!(v["SecretAccessKey"], SECRET);
         assert_eq!(v["SessionToken"], TOKEN);
         assert_eq!(v["Expiration"], "2026-12-03T18:00:00Z");
-        assert_eq!(v["AssumedRoleArn"], "arn:aws:sts::123456789012:assumed-role/CloudBuilder/me");
+        assert_eq!(
+            v["AssumedRoleArn"],
+            "arn:aws:sts::123456789012:assumed-role/CloudBuilder/me"
+        );
     }
 
     #[test]
     fn credential_process_is_version_1_on_one_line() {
-        let out = render(OutputFormat::CredentialProcess, &sample(), Some("us-east-1"));
+        let out = render(
+            OutputFormat::CredentialProcess,
+            &sample(),
+            Some("us-east-1"),
+        );
         assert_eq!(out.lines().count(), 1);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["Version"], 1);
@@ -191,6 +216,9 @@ mod tests {
             assert!(name.parse::<OutputFormat>().is_ok(), "{name}");
         }
         let err = "yaml".parse::<OutputFormat>().unwrap_err();
-        assert!(err.contains("env, fish, powershell, json, credential-process"), "{err}");
+        assert!(
+            err.contains("env, fish, powershell, json, credential-process"),
+            "{err}"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub struct SharedCredentialsFile {
 impl SharedCredentialsFile {
     /// Finds the file as the AWS CLI does: `AWS_SHARED_CREDENTIALS_FILE`, else
     /// `~/.aws/credentials`. `var` reads the environment; `home` is the home folder.
-    pub fn locate(var: impl Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Result<Self, Error> {
+    pub fn locate(
+        var: impl Fn(&str) -> Option<String>,
+        home: Option<PathBuf>,
+    ) -> Result<Self, Error> {
         if let Some(path) = var("AWS_SHARED_CREDENTIALS_FILE").filter(|p| !p.is_empty()) {
             let path = match path.strip_prefix("~/") {
                 Some(rest) => home.ok_or(Error::NoCredentialsFile)?.join(rest),
@@ -48,7 +51,11 @@ impl SharedCredentialsFile {
             };
             return Ok(Self::at(path));
         }
-        Ok(Self::at(home.ok_or(Error::NoCredentialsFile)?.join(".aws").join("credentials")))
+        Ok(Self::at(
+            home.ok_or(Error::NoCredentialsFile)?
+                .join(".aws")
+                .join("credentials"),
+        ))
     }
 
     /// The file at `path`.
@@ -62,7 +69,11 @@ impl SharedCredentialsFile {
     }
 
     /// Writes `creds` as profile `name`.
-    pub fn write_profile(&self, name: &str, creds: &TemporaryCredentials) -> Result<WriteOutcome, Error> {
+    pub fn write_profile(
+        &self,
+        name: &str,
+        creds: &TemporaryCredentials,
+    ) -> Result<WriteOutcome, Error> {
         validate_profile_name(name)?;
         // Write through a symlink to its target, as editors do, rather than replacing the link.
         let target = fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
@@ -78,12 +89,18 @@ impl SharedCredentialsFile {
             .unwrap_or_default();
         let values = [
             ("aws_access_key_id", creds.access_key_id.as_str()),
-            ("aws_secret_access_key", creds.secret_access_key.expose_secret()),
+            (
+                "aws_secret_access_key",
+                creds.secret_access_key.expose_secret(),
+            ),
             ("aws_session_token", creds.session_token.expose_secret()),
             ("x_security_token_expires", expires.as_str()),
         ];
         let (new, outcome) = upsert_profile(&old, name, &values);
-        let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         create_private_dir(dir)?;
         replace_file(dir, ".credentials", &target, new.as_bytes())?;
         Ok(outcome)
@@ -94,13 +111,17 @@ fn validate_profile_name(name: &str) -> Result<(), Error> {
     let ok = !name.is_empty()
         && name.len() <= 128
         && !name.starts_with(['#', ';'])
-        && !name.chars().any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']');
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']');
     if ok {
         Ok(())
     } else {
         Err(Error::invalid(
             "--name",
-            format!("'{name}' is not a usable profile name; use 1-128 characters without spaces or brackets, not starting with # or ;"),
+            format!(
+                "'{name}' is not a usable profile name; use 1-128 characters without spaces or brackets, not starting with # or ;"
+            ),
         ))
     }
 }
@@ -113,7 +134,9 @@ fn create_private_dir(dir: &Path) -> Result<(), Error> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| Error::io("cannot create", dir, e))
+    builder
+        .create(dir)
+        .map_err(|e| Error::io("cannot create", dir, e))
 }
 
 /// The section name a line opens, if it is a section header.
@@ -180,7 +203,10 @@ fn upsert_profile(text: &str, name: &str, values: &[(&str, &str)]) -> (String, W
         }
     }
     // Keys the profile lacked go after its last non-blank line.
-    let insert_at = body.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+    let insert_at = body
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
     let missing: Vec<String> = values
         .iter()
         .filter(|(k, _)| !written.contains(k))
@@ -201,11 +227,16 @@ mod tests {
     use super::*;
     use crate::credentials::tests::{SECRET, TOKEN, sample};
 
-    const VALUES: [(&str, &str); 3] = [("aws_access_key_id", "NEW"), ("aws_secret_access_key", "S"), ("aws_session_token", "T")];
+    const VALUES: [(&str, &str); 3] = [
+        ("aws_access_key_id", "NEW"),
+        ("aws_secret_access_key", "S"),
+        ("aws_session_token", "T"),
+    ];
 
     #[test]
     fn appends_a_new_profile_after_the_others() {
-        let (out, outcome) = upsert_profile("# mine\n[default]\naws_access_key_id = A\n", "ci", &VALUES);
+        let (out, outcome) =
+            upsert_profile("# mine\n[default]\naws_access_key_id = A\n", "ci", &VALUES);
         assert_eq!(outcome, WriteOutcome::Created);
         assert_eq!(
             out,
@@ -253,7 +284,8 @@ aws_access_key_id = P
 
     #[test]
     fn drops_continuation_lines_of_replaced_keys_only() {
-        let before = "[ci]\naws_session_token =\n  part1\n  part2\ns3 =\n  max_concurrent_requests = 4\n";
+        let before =
+            "[ci]\naws_session_token =\n  part1\n  part2\ns3 =\n  max_concurrent_requests = 4\n";
         let (out, _) = upsert_profile(before, "ci", &VALUES);
         assert_eq!(
             out,
@@ -289,25 +321,44 @@ aws_access_key_id = P
         std::os::unix::fs::symlink(&real, &link).expect("symlink");
 
         let file = SharedCredentialsFile::at(&link);
-        assert_eq!(file.write_profile("ci", &sample()).expect("write"), WriteOutcome::Created);
-        assert_eq!(file.write_profile("ci", &sample()).expect("write"), WriteOutcome::Updated);
-        assert!(fs::symlink_metadata(&link).expect("meta").file_type().is_symlink());
+        assert_eq!(
+            file.write_profile("ci", &sample()).expect("write"),
+            WriteOutcome::Created
+        );
+        assert_eq!(
+            file.write_profile("ci", &sample()).expect("write"),
+            WriteOutcome::Updated
+        );
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
         let text = fs::read_to_string(&real).expect("read");
         assert!(text.starts_with("[default]\naws_access_key_id = A\n"));
         assert!(text.contains(&format!("aws_secret_access_key = {SECRET}\n")));
         assert!(text.contains(&format!("aws_session_token = {TOKEN}\n")));
         assert!(text.contains("x_security_token_expires = 2026-12-03T18:00:00Z\n"));
         assert_eq!(text.matches("[ci]").count(), 1);
-        assert_eq!(fs::metadata(&real).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&real).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
     fn creates_the_folder_and_file_when_missing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = SharedCredentialsFile::locate(|_| None, Some(dir.path().to_owned())).expect("locate");
+        let file =
+            SharedCredentialsFile::locate(|_| None, Some(dir.path().to_owned())).expect("locate");
         assert_eq!(file.path(), dir.path().join(".aws/credentials"));
         file.write_profile("ci", &sample()).expect("write");
-        assert!(fs::read_to_string(file.path()).expect("read").starts_with("[ci]\n"));
+        assert!(
+            fs::read_to_string(file.path())
+                .expect("read")
+                .starts_with("[ci]\n")
+        );
     }
 
     #[test]

@@ -1,1 +1,11 @@
-fn main(){}
+//! Integration tests of the `cloudbuilder` binary, against moto's server and
+//! checked with the real aws CLI. One test binary; each test has its own
+//! sandbox (home folder, cache, config files) and its own emulator.
+
+mod creds_assume;
+mod creds_cache;
+mod creds_errors;
+mod creds_exec;
+mod creds_profiles;
+mod creds_secrets;
+mod util;

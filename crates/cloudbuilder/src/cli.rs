@@ -1,0 +1,164 @@
+//! The command line, as clap structs. Parsing only: meaning lives in `commands`.
+
+use clap::{Args, Parser, Subcommand};
+use cloudbuilder_creds::OutputFormat;
+use std::ffi::OsString;
+
+/// See your whole cloud estate through a least-privilege, read-only identity and short-lived credentials.
+#[derive(Debug, Parser)]
+#[command(name = "cloudbuilder", version, propagate_version = true, after_help = EXAMPLES)]
+pub struct Cli {
+    /// More log detail on standard error: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  eval \"$(cloudbuilder creds assume --role-arn arn:aws:iam::123456789012:role/CloudBuilder --external-id acme)\"
+  cloudbuilder creds exec --profile scanner -- aws ec2 describe-instances
+  cloudbuilder creds whoami";
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Short-lived AWS credentials: assume a role, run a command with it, write a profile.
+    #[command(subcommand)]
+    Creds(CredsCommand),
+}
+
+/// `cloudbuilder creds …`
+#[derive(Debug, Subcommand)]
+pub enum CredsCommand {
+    /// Assume a role with STS and print the temporary credentials.
+    #[command(after_help = ASSUME_EXAMPLES)]
+    Assume(AssumeArgs),
+    /// Run a command with a role's temporary credentials in its environment.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
+    /// Assume a role and write its credentials as a profile in the shared credentials file.
+    #[command(after_help = WRITE_PROFILE_EXAMPLES)]
+    WriteProfile(WriteProfileArgs),
+    /// Show who the credentials in effect belong to (sts:GetCallerIdentity).
+    Whoami(WhoamiArgs),
+    /// Delete every cached credential.
+    ClearCache,
+}
+
+const ASSUME_EXAMPLES: &str = "\
+Examples:
+  eval \"$(cloudbuilder creds assume --role-arn arn:aws:iam::123456789012:role/CloudBuilder --external-id acme)\"
+  cloudbuilder creds assume --profile scanner --duration 90m --format json
+  cloudbuilder creds assume --role-arn ARN --format fish | source
+
+As the AWS CLI's credential_process, in ~/.aws/config:
+  [profile cloudbuilder]
+  credential_process = cloudbuilder creds assume --role-arn ARN --external-id acme --format credential-process";
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder creds exec --role-arn arn:aws:iam::123456789012:role/CloudBuilder -- aws ec2 describe-instances
+  cloudbuilder creds exec --profile scanner --region eu-west-1 -- terraform plan";
+
+const WRITE_PROFILE_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder creds write-profile --name cloudbuilder --role-arn arn:aws:iam::123456789012:role/CloudBuilder
+  aws --profile cloudbuilder sts get-caller-identity";
+
+/// Which role to assume, and how.
+#[derive(Debug, Clone, Args)]
+pub struct RoleArgs {
+    /// The role to assume, e.g. arn:aws:iam::123456789012:role/CloudBuilder.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// An AWS CLI profile: with --role-arn, the source of the calling credentials; alone, a
+    /// profile whose role_arn, source_profile/credential_source, external_id, mfa_serial,
+    /// duration_seconds and role_session_name say what to assume.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// The session name CloudTrail records (2-64 of letters, digits, _+=,.@-) [default: cloudbuilder-$USER].
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+
+    /// Session length, 15m to 12h: 3600, 90m, 1h, 12h [default: 1h, or the profile's duration_seconds].
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// The MFA device (ARN or serial) the role requires.
+    #[arg(long, value_name = "SERIAL")]
+    pub mfa_serial: Option<String>,
+
+    /// The MFA device's current 6-digit code; asked for on the terminal when missing.
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+
+    /// The region to call STS in, and to hand to tools along with the credentials.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Neither read nor write the credential cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// `creds assume`
+#[derive(Debug, Args)]
+pub struct AssumeArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// Output: env (POSIX export lines), fish, powershell, json, credential-process.
+    #[arg(long, default_value = "env", value_parser = parse_format)]
+    pub format: OutputFormat,
+}
+
+/// `creds exec`
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// The command to run, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+/// `creds write-profile`
+#[derive(Debug, Args)]
+pub struct WriteProfileArgs {
+    /// The profile to write or update in the shared credentials file.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    #[command(flatten)]
+    pub role: RoleArgs,
+}
+
+/// `creds whoami`
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Use this AWS CLI profile instead of the default credential chain.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region to call STS in.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Output: table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+}
+
+fn parse_format(text: &str) -> Result<OutputFormat, String> {
+    text.parse()
+}

@@ -1,0 +1,20 @@
+//! One module per command group, one file per command; `dispatch` is the one
+//! place that maps parsed arguments to them.
+
+mod creds;
+
+use crate::cli::{Command, CredsCommand};
+use std::process::ExitCode;
+
+/// Runs the chosen command.
+pub async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Creds(creds) => match creds {
+            CredsCommand::Assume(args) => creds::assume::run(args).await,
+            CredsCommand::Exec(args) => creds::exec::run(args).await,
+            CredsCommand::WriteProfile(args) => creds::write_profile::run(args).await,
+            CredsCommand::Whoami(args) => creds::whoami::run(args).await,
+            CredsCommand::ClearCache => creds::clear_cache::run(),
+        },
+    }
+}
