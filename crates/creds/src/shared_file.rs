@@ -68,6 +68,11 @@ impl SharedCredentialsFile {
         &self.path
     }
 
+    /// Checks that `name` can be written as a section header and read back.
+    pub fn validate_name(name: &str) -> Result<(), Error> {
+        validate_profile_name(name)
+    }
+
     /// Writes `creds` as profile `name`.
     pub fn write_profile(
         &self,
