@@ -57,6 +57,17 @@ impl SourceCredentials {
         let config = ProviderConfig::default().with_region(region.clone());
         let result = match self {
             SourceCredentials::DefaultChain => {
+                // The chain's first link is the environment. Asking it directly
+                // when it is configured gives the same answer without building
+                // the chain's other providers (and their clients): on the cache
+                // hit path, that is most of the run time.
+                let environment =
+                    aws_config::environment::credentials::EnvironmentVariableCredentialsProvider::new()
+                        .provide_credentials()
+                        .await;
+                if !matches!(environment, Err(CredentialsError::CredentialsNotLoaded(_))) {
+                    return environment.map_err(|e| self.explain(e));
+                }
                 let mut chain = DefaultCredentialsChain::builder().configure(config);
                 if let Some(region) = region {
                     chain = chain.region(region);

@@ -165,7 +165,8 @@ impl Sandbox {
     }
 
     /// Creates the scanner user and the `CloudBuilder` role that trusts it (with
-    /// an `sts:ExternalId` condition when `external_id` is given), then turns
+    /// an `sts:ExternalId` condition when `external_id` is given; the role may
+    /// itself call sts:AssumeRole, for role-chaining tests), then turns
     /// on moto's authentication and makes the scanner's keys the ones in effect.
     pub fn scanner(&mut self, external_id: Option<&str>) -> ScannerFixture {
         let user = self
@@ -233,7 +234,7 @@ impl Sandbox {
             "--policy-name",
             "read",
             "--policy-document",
-            &allow(&["sts:GetCallerIdentity", "ec2:Describe*"]),
+            &allow(&["sts:GetCallerIdentity", "sts:AssumeRole", "ec2:Describe*"]),
         ])
         .success();
         self.moto.enable_auth();

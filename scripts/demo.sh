@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The runbook, end to end, against a local AWS emulator (moto), touching none of
+# your own AWS files: create the scanner identity and the CloudBuilder role with
+# an external id, launch a few EC2 instances, then mint short-lived credentials
+# with cloudbuilder and use them the four ways people do.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+./scripts/bootstrap.sh
+say "Building cloudbuilder"
+cargo build --quiet --locked -p cloudbuilder
+cb="$root/target/debug/cloudbuilder"
+export PATH="$root/.venv/bin:$PATH"
+
+# A private home for the demo: config, credentials and cache live here.
+demo=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$port" >"$demo/moto.log" 2>&1 &
+moto_pid=$!
+cleanup() { kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; rm -rf "$demo"; }
+trap cleanup EXIT
+# http METHOD URL [BODY]: a tiny HTTP client, so the demo needs nothing but python3.
+http() {
+  python3 -c 'import sys, urllib.request as u
+data = sys.argv[3].encode() if len(sys.argv) > 3 else None
+u.urlopen(u.Request(sys.argv[2], data=data, method=sys.argv[1], headers={"Content-Type": "text/plain"}), timeout=2)' "$@"
+}
+for _ in $(seq 1 150); do
+  http GET "http://127.0.0.1:$port/moto-api/" 2>/dev/null && break
+  sleep 0.2
+done
+export AWS_CONFIG_FILE="$demo/config" AWS_SHARED_CREDENTIALS_FILE="$demo/credentials" XDG_CACHE_HOME="$demo/cache"
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
+export AWS_ACCESS_KEY_ID=AKIAADMINEXAMPLE0000 AWS_SECRET_ACCESS_KEY=admin-setup-secret
+echo "moto (AWS emulator) on $AWS_ENDPOINT_URL, demo files in $demo"
+
+say "Runbook step 1: the scanner identity and the CloudBuilder role (trust policy with an external id)"
+user_arn=$(aws iam create-user --user-name steampipe-scanner --query User.Arn --output text)
+read -r key_id key_secret < <(aws iam create-access-key --user-name steampipe-scanner \
+  --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+aws iam put-user-policy --user-name steampipe-scanner --policy-name assume-cloud-builder \
+  --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetCallerIdentity"],"Resource":"*"}]}'
+role_arn=$(aws iam create-role --role-name CloudBuilder --max-session-duration 3600 \
+  --assume-role-policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$user_arn\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"demo-tenant-42\"}}}]}" \
+  --query Role.Arn --output text)
+aws iam put-role-policy --role-name CloudBuilder --policy-name cloud-builder-read \
+  --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","sts:GetCallerIdentity"],"Resource":"*"}]}'
+echo "scanner: $user_arn"
+echo "role:    $role_arn"
+
+say "Some EC2 instances for the scanner to find"
+ami=$(aws ec2 describe-images --owners amazon --query 'Images[0].ImageId' --output text)
+for name in web-1 web-2 batch-1; do
+  aws ec2 run-instances --image-id "$ami" --instance-type t3.micro --count 1 \
+    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$name}]" --query 'Instances[0].InstanceId' --output text
+done
+
+# From here on moto checks signatures, identity policies and trust policies.
+http POST "$AWS_ENDPOINT_URL/moto-api/reset-auth" 0
+export AWS_ACCESS_KEY_ID="$key_id" AWS_SECRET_ACCESS_KEY="$key_secret"
+
+say "Who am I before assuming? (cloudbuilder creds whoami)"
+"$cb" creds whoami
+
+say "A wrong external id is refused (exit code shown)"
+"$cb" creds assume --role-arn "$role_arn" --external-id wrong-guess || echo "exit code $?"
+
+say "Runbook step 3: short-lived credentials (cloudbuilder creds assume --format json)"
+"$cb" creds assume --role-arn "$role_arn" --external-id demo-tenant-42 --duration 1h --format json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); d["SecretAccessKey"]=d["SecretAccessKey"][:4]+"…"; d["SessionToken"]=d["SessionToken"][:8]+"…"; print(json.dumps(d, indent=2, ensure_ascii=False))'
+
+say "eval \"\$(cloudbuilder creds assume …)\" then aws sts get-caller-identity"
+( eval "$("$cb" creds assume --role-arn "$role_arn" --external-id demo-tenant-42)"; aws sts get-caller-identity --query Arn --output text )
+
+say "The runbook's EC2 listing: cloudbuilder creds exec -- aws ec2 describe-instances"
+"$cb" creds exec --role-arn "$role_arn" --external-id demo-tenant-42 -- \
+  aws ec2 describe-instances --query 'Reservations[].Instances[].[InstanceId,InstanceType,State.Name,Tags[?Key==`Name`]|[0].Value]' --output table
+
+say "As the aws CLI's credential_process (served from cloudbuilder's cache)"
+cat >"$AWS_CONFIG_FILE" <<CFG
+[profile cloud-builder]
+credential_process = $cb creds assume --role-arn $role_arn --external-id demo-tenant-42 --format credential-process
+CFG
+aws --profile cloud-builder sts get-caller-identity --query Arn --output text
+
+say "cloudbuilder creds write-profile, for tools that only read ~/.aws/credentials"
+"$cb" creds write-profile --name cloud-builder-static --role-arn "$role_arn" --external-id demo-tenant-42
+aws --profile cloud-builder-static sts get-caller-identity --query Arn --output text
+
+say "Done: the emulator is stopped and the demo files removed"
