@@ -174,3 +174,64 @@ fn whoami_reports_the_credentials_in_effect() {
         table.stdout
     );
 }
+
+#[test]
+fn a_service_specific_endpoint_variable_reaches_sts() {
+    let mut sb = Sandbox::new();
+    let fx = sb.scanner(None);
+    let moto = sb.moto.url().to_owned();
+    sb.set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    sb.set_var("AWS_ENDPOINT_URL_STS", &moto);
+    let out = run(
+        &sb,
+        &[
+            "creds",
+            "assume",
+            "--role-arn",
+            &fx.role_arn,
+            "--format",
+            "json",
+        ],
+    )
+    .success();
+    assert_eq!(
+        out.json()["AssumedRoleArn"],
+        assumed_arn("cloudbuilder-tester")
+    );
+}
+
+#[test]
+fn the_mfa_code_is_asked_for_on_a_terminal() {
+    let mut sb = Sandbox::new();
+    let fx = sb.scanner(None);
+    // `script` gives the command a pseudo-terminal and types our input into it.
+    let command = format!(
+        "'{BIN}' creds assume --role-arn {} --mfa-serial arn:aws:iam::123456789012:mfa/tester --session-name prompted --format json",
+        fx.role_arn
+    );
+    let mut script = sb.command("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = script.spawn().expect("spawn script");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stdin.write_all(b"123456\n").expect("type the code");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("MFA code for arn:aws:iam::123456789012:mfa/tester: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&assumed_arn("prompted")), "{stdout}");
+}
