@@ -1,0 +1,594 @@
+//! The embedded store: one SQLite file.
+//!
+//! WAL journaling with `synchronous = NORMAL` makes every committed unit
+//! survive a killed process; each unit's replacement is one transaction, so a
+//! reader sees the previous snapshot or the new one, never a mix.
+
+use crate::{Error, QueryResult, QueryValue, RunRecord, RunTotals, Store};
+use cloudbuilder_core::{ColumnType, FetchError, Row, TableDef, Target, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql, params};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A SQLite store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const BOOKKEEPING: &str = "
+CREATE TABLE IF NOT EXISTS cloudbuilder_run (
+    run_id TEXT PRIMARY KEY,
+    cloud TEXT NOT NULL,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    units INTEGER,
+    rows INTEGER,
+    errors INTEGER
+);
+CREATE TABLE IF NOT EXISTS cloudbuilder_scan_error (
+    run_id TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    region TEXT,
+    kind TEXT NOT NULL,
+    error_code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cloudbuilder_scan_error_run ON cloudbuilder_scan_error (run_id);
+";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`; a new file is private to the user.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let fail = |source: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(|e| fail(e.into()))?;
+        }
+        let created = !path.exists();
+        let conn = Connection::open(path).map_err(|e| fail(e.into()))?;
+        #[cfg(unix)]
+        if created {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail(e.into()))?;
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+        )
+        .and_then(|()| conn.execute_batch(BOOKKEEPING))
+        .map_err(|e| fail(e.into()))?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Opens an existing store for reading only.
+    pub fn open_read_only(path: &Path) -> Result<Self, Error> {
+        if !path.exists() {
+            return Err(Error::Open {
+                path: path.to_owned(),
+                source: "no such file; run a scan first, or pass --store".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::Open {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn existing_columns(&self, table: &str) -> Result<Vec<String>, rusqlite::Error> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("PRAGMA table_info({})", quote(table)))?;
+        stmt.query_map([], |row| row.get::<_, String>(1))?.collect()
+    }
+}
+
+/// Quotes an identifier for SQL.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn sql_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+        ColumnType::Integer | ColumnType::Boolean => "INTEGER",
+        ColumnType::Real => "REAL",
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// A cell as SQLite stores it.
+struct Cell<'a>(&'a Value);
+
+impl ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Integer(n) => ToSqlOutput::Owned((*n).into()),
+            Value::Real(x) => ToSqlOutput::Owned((*x).into()),
+            Value::Boolean(b) => ToSqlOutput::Owned(i64::from(*b).into()),
+            Value::Timestamp(t) => ToSqlOutput::Owned(rfc3339(*t).into()),
+            Value::Json(j) => ToSqlOutput::Owned(j.to_string().into()),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn prepare(&mut self, defs: &[&'static TableDef]) -> Result<(), Error> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(Error::write("begin schema"))?;
+        for def in defs {
+            let mut columns = vec![
+                "\"_run_id\" TEXT NOT NULL".to_owned(),
+                "\"_scanned_at\" TEXT NOT NULL".to_owned(),
+            ];
+            columns.extend(
+                def.all_columns()
+                    .map(|c| format!("{} {}", quote(c.name), sql_type(c.ty))),
+            );
+            tx.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {} ({});\nCREATE INDEX IF NOT EXISTS {} ON {} ({});",
+                quote(def.name),
+                columns.join(", "),
+                quote(&format!("{}_scope", def.name)),
+                quote(def.name),
+                def.scope
+                    .columns()
+                    .iter()
+                    .map(|c| quote(c.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ))
+            .map_err(Error::write(format!("create table {}", def.name)))?;
+        }
+        tx.commit().map_err(Error::write("commit schema"))?;
+        // Columns added to a table since the store was made are appended.
+        for def in defs {
+            let existing = self
+                .existing_columns(def.name)
+                .map_err(Error::write(format!("inspect {}", def.name)))?;
+            for column in def
+                .all_columns()
+                .filter(|c| !existing.iter().any(|e| e == c.name))
+            {
+                self.conn
+                    .execute_batch(&format!(
+                        "ALTER TABLE {} ADD COLUMN {} {}",
+                        quote(def.name),
+                        quote(column.name),
+                        sql_type(column.ty)
+                    ))
+                    .map_err(Error::write(format!(
+                        "add column {}.{}",
+                        def.name, column.name
+                    )))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn begin_run(&mut self, run: &RunRecord) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT INTO cloudbuilder_run (run_id, cloud, command, started_at, status) VALUES (?1, ?2, ?3, ?4, 'running')",
+                params![run.run_id, run.cloud, run.command, rfc3339(run.started_at)],
+            )
+            .map_err(Error::write("record the run"))?;
+        Ok(())
+    }
+
+    fn replace(
+        &mut self,
+        run_id: &str,
+        scanned_at: OffsetDateTime,
+        table: &TableDef,
+        target: &Target,
+        rows: &[Row],
+    ) -> Result<(), Error> {
+        let scanned_at = rfc3339(scanned_at);
+        let tx = self.conn.transaction().map_err(Error::write("begin"))?;
+        {
+            let action = || format!("replace {} for {target}", table.name);
+            let scope = table.scope.columns();
+            let scope_values: Vec<Option<&str>> = scope
+                .iter()
+                .map(|c| {
+                    if c.name == "region" {
+                        target.region.as_deref()
+                    } else {
+                        Some(target.account_id.as_str())
+                    }
+                })
+                .collect();
+            let filter: Vec<String> = scope
+                .iter()
+                .map(|c| format!("{} IS ?", quote(c.name)))
+                .collect();
+            tx.execute(
+                &format!(
+                    "DELETE FROM {} WHERE {}",
+                    quote(table.name),
+                    filter.join(" AND ")
+                ),
+                rusqlite::params_from_iter(scope_values.iter()),
+            )
+            .map_err(Error::write(action()))?;
+
+            let names: Vec<String> = ["_run_id", "_scanned_at"]
+                .into_iter()
+                .chain(table.all_columns().map(|c| c.name))
+                .map(quote)
+                .collect();
+            let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+            let mut insert = tx
+                .prepare(&format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    quote(table.name),
+                    names.join(", "),
+                    placeholders.join(", ")
+                ))
+                .map_err(Error::write(action()))?;
+            let fixed: Vec<Value> = [Some(run_id), Some(scanned_at.as_str())]
+                .into_iter()
+                .chain(scope_values.iter().copied())
+                .map(Value::from)
+                .collect();
+            for row in rows {
+                let cells = fixed.iter().chain(row.iter()).map(Cell);
+                insert
+                    .execute(rusqlite::params_from_iter(cells))
+                    .map_err(Error::write(action()))?;
+            }
+        }
+        tx.commit().map_err(Error::write("commit"))?;
+        Ok(())
+    }
+
+    fn record_error(
+        &mut self,
+        run_id: &str,
+        table: &TableDef,
+        target: &Target,
+        error: &FetchError,
+    ) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT INTO cloudbuilder_scan_error (run_id, table_name, account_id, region, kind, error_code, message, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    run_id,
+                    table.name,
+                    target.account_id,
+                    target.region,
+                    error.kind.as_str(),
+                    error.code,
+                    error.message,
+                    rfc3339(OffsetDateTime::now_utc())
+                ],
+            )
+            .map_err(Error::write("record an error"))?;
+        Ok(())
+    }
+
+    fn finish_run(
+        &mut self,
+        run_id: &str,
+        finished_at: OffsetDateTime,
+        totals: RunTotals,
+    ) -> Result<(), Error> {
+        let status = if totals.errors == 0 {
+            "complete"
+        } else {
+            "partial"
+        };
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.conn
+            .execute(
+                "UPDATE cloudbuilder_run SET finished_at = ?2, status = ?3, units = ?4, rows = ?5, errors = ?6 WHERE run_id = ?1",
+                params![run_id, rfc3339(finished_at), status, n(totals.units), n(totals.rows), n(totals.errors)],
+            )
+            .map_err(Error::write("finish the run"))?;
+        Ok(())
+    }
+
+    fn query(&self, sql: &str) -> Result<QueryResult, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| Error::Query(one_line(&e)))?;
+        if !stmt.readonly() {
+            return Err(Error::NotReadOnly);
+        }
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let width = columns.len();
+        let mut rows = Vec::new();
+        let mut cursor = stmt.query([]).map_err(|e| Error::Query(one_line(&e)))?;
+        while let Some(row) = cursor.next().map_err(|e| Error::Query(one_line(&e)))? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                let cell = row.get_ref(i).map_err(|e| Error::Query(one_line(&e)))?;
+                values.push(match cell {
+                    ValueRef::Null => QueryValue::Null,
+                    ValueRef::Integer(n) => QueryValue::Integer(n),
+                    ValueRef::Real(x) => QueryValue::Real(x),
+                    ValueRef::Text(t) => QueryValue::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => QueryValue::Blob(b.to_vec()),
+                });
+            }
+            rows.push(values);
+        }
+        Ok(QueryResult { columns, rows })
+    }
+}
+
+fn one_line(e: &rusqlite::Error) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudbuilder_core::{Cloud, ColumnDef, Scope};
+
+    static THING: TableDef = TableDef {
+        name: "aws_thing",
+        cloud: Cloud::Aws,
+        description: "A thing.",
+        scope: Scope::Region,
+        columns: &[
+            ColumnDef::new("id", ColumnType::Text, "Id."),
+            ColumnDef::new("size", ColumnType::Integer, "Size."),
+            ColumnDef::new("on", ColumnType::Boolean, "On."),
+            ColumnDef::new("tags", ColumnType::Json, "Tags."),
+            ColumnDef::new("born", ColumnType::Timestamp, "Born."),
+        ],
+        permissions: &[],
+    };
+
+    fn target(account: &str, region: &str) -> Target {
+        Target {
+            account_id: account.into(),
+            region: Some(region.into()),
+        }
+    }
+
+    fn row(id: &str) -> Row {
+        vec![
+            id.into(),
+            Value::Integer(3),
+            Value::Boolean(true),
+            Value::Json(serde_json::json!({"Name": "wéb-1 🚀", "env": "prod"})),
+            Value::Timestamp(time::macros::datetime!(2026-01-02 03:04:05 UTC)),
+        ]
+    }
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = SqliteStore::open(&dir.path().join("sub/store.db")).expect("open");
+        store.prepare(&[&THING]).expect("prepare");
+        (dir, store)
+    }
+
+    fn count(store: &SqliteStore, sql: &str) -> i64 {
+        match store.query(sql).expect("query").rows[0][0] {
+            QueryValue::Integer(n) => n,
+            ref other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn replace_swaps_one_scope_and_leaves_the_others() {
+        let (_dir, mut store) = store();
+        let now = OffsetDateTime::now_utc();
+        store
+            .replace("r1", now, &THING, &target("1", "a"), &[row("x"), row("y")])
+            .expect("write");
+        store
+            .replace("r1", now, &THING, &target("1", "b"), &[row("z")])
+            .expect("write");
+        store
+            .replace("r2", now, &THING, &target("1", "a"), &[row("x")])
+            .expect("rewrite");
+        assert_eq!(count(&store, "SELECT count(*) FROM aws_thing"), 2);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM aws_thing WHERE region = 'a' AND _run_id = 'r2'"
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM aws_thing WHERE region = 'b' AND _run_id = 'r1'"
+            ),
+            1
+        );
+    }
+
+    #[test]
+    fn json_columns_work_with_sqlite_json_functions_and_round_trip_unicode() {
+        let (_dir, mut store) = store();
+        store
+            .replace(
+                "r",
+                OffsetDateTime::now_utc(),
+                &THING,
+                &target("1", "a"),
+                &[row("x")],
+            )
+            .expect("write");
+        let out = store
+            .query("SELECT tags ->> '$.Name', \"on\", born, account_id FROM aws_thing")
+            .expect("query");
+        assert_eq!(
+            out.columns,
+            ["tags ->> '$.Name'", "on", "born", "account_id"]
+        );
+        assert_eq!(
+            out.rows[0],
+            [
+                QueryValue::Text("wéb-1 🚀".into()),
+                QueryValue::Integer(1),
+                QueryValue::Text("2026-01-02T03:04:05Z".into()),
+                QueryValue::Text("1".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_and_runs_are_recorded() {
+        let (_dir, mut store) = store();
+        let started = OffsetDateTime::now_utc();
+        store
+            .begin_run(&RunRecord {
+                run_id: "r".into(),
+                cloud: "aws".into(),
+                command: "scan aws".into(),
+                started_at: started,
+            })
+            .expect("begin");
+        let err = FetchError::classify("UnauthorizedOperation", "You are not authorized");
+        store
+            .record_error("r", &THING, &target("2", "a"), &err)
+            .expect("error");
+        store
+            .finish_run(
+                "r",
+                started,
+                RunTotals {
+                    units: 4,
+                    rows: 10,
+                    errors: 1,
+                },
+            )
+            .expect("finish");
+        let out = store
+            .query("SELECT kind, error_code, account_id, region FROM cloudbuilder_scan_error")
+            .expect("query");
+        assert_eq!(out.rows[0][0], QueryValue::Text("denied".into()));
+        assert_eq!(
+            out.rows[0][1],
+            QueryValue::Text("UnauthorizedOperation".into())
+        );
+        let run = store
+            .query("SELECT status, units, rows, errors FROM cloudbuilder_run")
+            .expect("query");
+        assert_eq!(
+            run.rows[0],
+            [
+                QueryValue::Text("partial".into()),
+                QueryValue::Integer(4),
+                QueryValue::Integer(10),
+                QueryValue::Integer(1)
+            ]
+        );
+    }
+
+    #[test]
+    fn queries_are_read_only_and_bad_sql_is_one_line() {
+        let (_dir, store) = store();
+        assert!(matches!(
+            store.query("DELETE FROM aws_thing"),
+            Err(Error::NotReadOnly)
+        ));
+        let err = store
+            .query("SELEC nonsense")
+            .expect_err("bad sql")
+            .to_string();
+        assert!(
+            err.starts_with("query: ") && err.contains("syntax error"),
+            "{err}"
+        );
+        let err = store
+            .query("SELECT * FROM nowhere")
+            .expect_err("no table")
+            .to_string();
+        assert!(err.contains("no such table: nowhere"), "{err}");
+    }
+
+    #[test]
+    fn new_columns_are_added_to_an_existing_table() {
+        static V1: TableDef = TableDef {
+            name: "aws_thing",
+            cloud: Cloud::Aws,
+            description: "A thing.",
+            scope: Scope::Region,
+            columns: &[ColumnDef::new("id", ColumnType::Text, "Id.")],
+            permissions: &[],
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.db");
+        SqliteStore::open(&path)
+            .expect("open")
+            .prepare(&[&V1])
+            .expect("v1");
+        let mut store = SqliteStore::open(&path).expect("reopen");
+        store.prepare(&[&THING]).expect("v2");
+        store
+            .replace(
+                "r",
+                OffsetDateTime::now_utc(),
+                &THING,
+                &target("1", "a"),
+                &[row("x")],
+            )
+            .expect("write");
+        assert_eq!(count(&store, "SELECT size FROM aws_thing"), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_store_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, _store) = store();
+        let mode = std::fs::metadata(dir.path().join("sub/store.db"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
