@@ -175,3 +175,20 @@ fn fallback_code_and_message(raw: &HttpResponse) -> (String, Option<String>) {
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+impl From<Error> for cloudbuilder_core::FetchError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Service { code, message, .. } => {
+                cloudbuilder_core::FetchError::classify(code, message)
+            }
+            Error::Unreachable { message, .. } => {
+                cloudbuilder_core::FetchError::classify("Unreachable", message)
+            }
+            Error::SourceCredentials(message) => {
+                cloudbuilder_core::FetchError::classify("NoCredentials", message)
+            }
+            other => cloudbuilder_core::FetchError::classify("Failed", other.to_string()),
+        }
+    }
+}

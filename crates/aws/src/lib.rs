@@ -6,15 +6,17 @@
 //! credentials files including SSO, container, IMDS), endpoints from the SDK's
 //! standard `AWS_ENDPOINT_URL*` settings. Signing, retries and credential
 //! chains are the SDK's; this crate adds validation, caching, and errors a
-//! person can act on.
+//! person can act on. [`scan`] and [`tables`] are the AWS half of the scanner.
 
 mod assume;
 mod error;
 mod inputs;
 mod profile;
 mod region;
+pub mod scan;
 mod source;
 mod sts;
+pub mod tables;
 
 pub use assume::{AssumeRoleRequest, Mfa, TokenCodeSource, assume_role};
 pub use error::Error;

@@ -20,7 +20,9 @@ const EXAMPLES: &str = "\
 Examples:
   eval \"$(cloudbuilder creds assume --role-arn arn:aws:iam::123456789012:role/CloudBuilder --external-id acme)\"
   cloudbuilder creds exec --profile scanner -- aws ec2 describe-instances
-  cloudbuilder creds whoami";
+  cloudbuilder creds whoami
+  cloudbuilder scan aws --org --external-id acme
+  cloudbuilder query \"SELECT account_id, region, count(*) FROM aws_ec2_instance GROUP BY 1, 2\"";
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
@@ -28,6 +30,113 @@ pub enum Command {
     /// Short-lived AWS credentials: assume a role, run a command with it, write a profile.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Scan inventory into the store.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+    /// Run a read-only SQL query against the store.
+    #[command(after_help = QUERY_EXAMPLES)]
+    Query(QueryArgs),
+    /// List the tables a scan fills, their columns and the permissions they need.
+    Tables(TablesArgs),
+}
+
+/// `cloudbuilder scan …`
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Scan AWS: the caller's account, or every account of the organization.
+    #[command(after_help = SCAN_AWS_EXAMPLES)]
+    Aws(ScanAwsArgs),
+}
+
+const SCAN_AWS_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder scan aws --regions us-east-1,eu-west-1
+  cloudbuilder scan aws --org --external-id acme --tables aws_ec2_instance,aws_ebs_volume
+  cloudbuilder scan aws --org --ou ou-ab12-34cd56ef --exclude-account 111122223333
+
+Exit codes: 0 complete, 2 partial (some units failed: see the cloudbuilder_scan_error table), 1 error, 64 usage.";
+
+const QUERY_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder query \"SELECT account_id, region, count(*) FROM aws_ec2_instance GROUP BY 1, 2\"
+  cloudbuilder query \"SELECT instance_id, tags ->> '$.Name' AS name FROM aws_ec2_instance\" --format json
+  cloudbuilder query \"SELECT * FROM cloudbuilder_scan_error\" --format csv";
+
+/// Where the store is.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The SQLite store file [default: $CLOUDBUILDER_STORE, else cloudbuilder.db in the user data folder].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<std::path::PathBuf>,
+}
+
+/// `scan aws`
+#[derive(Debug, Args)]
+pub struct ScanAwsArgs {
+    /// Scan every active account of the organization (the caller must be able to list them).
+    #[arg(long)]
+    pub org: bool,
+
+    /// With --org: only accounts under these OUs or roots, recursively (repeatable).
+    #[arg(long = "ou", value_name = "ID", requires = "org")]
+    pub ous: Vec<String>,
+
+    /// With --org: leave this account out (repeatable).
+    #[arg(long = "exclude-account", value_name = "ID", requires = "org")]
+    pub exclude_accounts: Vec<String>,
+
+    /// Regions to scan: `all` (every enabled region) or a comma-separated list.
+    #[arg(long, value_name = "all|R1,R2", default_value = "all")]
+    pub regions: String,
+
+    /// Tables to fill, comma-separated [default: every AWS table].
+    #[arg(long, value_name = "T1,T2")]
+    pub tables: Option<String>,
+
+    /// The role assumed in each account [default with --org: CloudBuilder; without: the caller's own credentials].
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+
+    /// The external id the Cloud Builder role's trust policy requires.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// The AWS CLI profile whose credentials scan (assume the member roles).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Units fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `query`
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// One read-only SQL statement.
+    pub sql: String,
+
+    /// Output: table, json (an array of objects keyed by column) or csv.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `tables`
+#[derive(Debug, Args)]
+pub struct TablesArgs {
+    /// Only this cloud's tables.
+    #[arg(long, value_parser = ["aws"])]
+    pub cloud: Option<String>,
+
+    /// Output: table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
 }
 
 /// `cloudbuilder creds …`

@@ -7,9 +7,11 @@
 //! whose environment holds only what the test put there.
 
 mod moto;
+mod org;
 mod sandbox;
 
 pub use moto::Moto;
+pub use org::{OrgFixture, OrgSpec};
 pub use sandbox::{ACCOUNT, Output, Sandbox, ScannerFixture};
 
 use std::path::PathBuf;

@@ -161,7 +161,17 @@ impl Sandbox {
 
     /// Runs the real aws CLI (from the project's venv) with `args`.
     pub fn aws(&self, args: &[&str]) -> Output {
-        self.run(self.command(crate::venv_bin().join("aws")).args(args))
+        self.aws_as(&[], args)
+    }
+
+    /// Runs the aws CLI with some variables overridden (e.g. another account's keys).
+    pub fn aws_as(&self, vars: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut command = self.command(crate::venv_bin().join("aws"));
+        command.args(args);
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        self.run(&mut command)
     }
 
     /// Creates the scanner user and the `CloudBuilder` role that trusts it (with

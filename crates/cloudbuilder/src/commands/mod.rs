@@ -2,8 +2,12 @@
 //! place that maps parsed arguments to them.
 
 mod creds;
+mod query;
+mod scan;
+mod store;
+mod tables;
 
-use crate::cli::{Command, CredsCommand};
+use crate::cli::{Command, CredsCommand, ScanCommand};
 use std::process::ExitCode;
 
 /// Runs the chosen command.
@@ -16,5 +20,8 @@ pub async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             CredsCommand::Whoami(args) => creds::whoami::run(args).await,
             CredsCommand::ClearCache => creds::clear_cache::run(),
         },
+        Command::Scan(ScanCommand::Aws(args)) => scan::aws::run(args).await,
+        Command::Query(args) => query::run(&args),
+        Command::Tables(args) => tables::run(&args),
     }
 }

@@ -8,4 +8,5 @@ mod creds_errors;
 mod creds_exec;
 mod creds_profiles;
 mod creds_secrets;
+mod scan_aws;
 mod util;

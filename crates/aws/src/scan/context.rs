@@ -1,0 +1,177 @@
+//! Clients for one scan target, signed as the Cloud Builder role in its account.
+//!
+//! Member credentials come from the SDK's own `AssumeRoleProvider`, behind the
+//! SDK's identity cache, so they are refreshed before they expire however long
+//! the scan runs. The first AssumeRole of each account is made up front (and
+//! its answer reused), so that a member whose role cannot be assumed is one
+//! clear error per unit instead of a credential failure deep in a request.
+
+use aws_config::SdkConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_types::region::Region;
+use cloudbuilder_core::engine::Contexts;
+use cloudbuilder_core::{FetchError, RateBudgets, Target};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What an AWS table fetches with.
+#[derive(Debug)]
+pub struct AwsContext {
+    /// The account.
+    pub account_id: String,
+    /// The region the clients call.
+    pub region: String,
+    /// EC2.
+    pub ec2: aws_sdk_ec2::Client,
+    /// Organizations.
+    pub organizations: aws_sdk_organizations::Client,
+    /// The scan's rate budgets.
+    pub budgets: Arc<RateBudgets>,
+}
+
+/// The role assumed in each account.
+#[derive(Debug, Clone)]
+pub struct MemberRole {
+    /// The role's name, e.g. `CloudBuilder`.
+    pub name: String,
+    /// The external id its trust policy requires.
+    pub external_id: Option<String>,
+    /// The session name CloudTrail records for the scan.
+    pub session_name: String,
+    /// The partition, e.g. `aws`.
+    pub partition: String,
+}
+
+/// Builds and caches an [`AwsContext`] per target.
+pub struct AwsContexts {
+    base: SdkConfig,
+    role: Option<MemberRole>,
+    budgets: Arc<RateBudgets>,
+    default_region: String,
+    credentials: tokio::sync::Mutex<HashMap<String, Result<SharedCredentialsProvider, FetchError>>>,
+    contexts: Mutex<HashMap<Target, Arc<AwsContext>>>,
+}
+
+impl AwsContexts {
+    /// Contexts signed with `base`'s credentials, or, with `role`, with that role
+    /// assumed in each target's account.
+    pub fn new(base: SdkConfig, role: Option<MemberRole>, budgets: Arc<RateBudgets>) -> Self {
+        let default_region = base
+            .region()
+            .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+        AwsContexts {
+            base,
+            role,
+            budgets,
+            default_region,
+            credentials: tokio::sync::Mutex::new(HashMap::new()),
+            contexts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn account_credentials(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<SharedCredentialsProvider>, FetchError> {
+        let Some(role) = &self.role else {
+            return Ok(None);
+        };
+        let mut cache = self.credentials.lock().await;
+        if let Some(known) = cache.get(account_id) {
+            return known.clone().map(Some);
+        }
+        let arn = format!(
+            "arn:{}:iam::{account_id}:role/{}",
+            role.partition, role.name
+        );
+        let mut builder =
+            AssumeRoleProvider::builder(arn.clone()).session_name(role.session_name.clone());
+        if let Some(id) = &role.external_id {
+            builder = builder.external_id(id.clone());
+        }
+        let provider = builder.configure(&self.base).build().await;
+        let result = match provider.provide_credentials().await {
+            Ok(first) => Ok(SharedCredentialsProvider::new(Primed {
+                first: Mutex::new(Some(first)),
+                inner: provider,
+            })),
+            Err(e) => Err(assume_error(&arn, &e)),
+        };
+        cache.insert(account_id.to_owned(), result.clone());
+        result.map(Some)
+    }
+}
+
+#[async_trait::async_trait]
+impl Contexts<AwsContext> for AwsContexts {
+    async fn context(&self, target: &Target) -> Result<Arc<AwsContext>, FetchError> {
+        if let Some(ctx) = self
+            .contexts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(target)
+        {
+            return Ok(Arc::clone(ctx));
+        }
+        let credentials = self.account_credentials(&target.account_id).await?;
+        let region = target
+            .region
+            .clone()
+            .unwrap_or_else(|| self.default_region.clone());
+        let mut config = self.base.to_builder();
+        config.set_region(Some(Region::new(region.clone())));
+        if let Some(credentials) = credentials {
+            config.set_credentials_provider(Some(credentials));
+        }
+        let config = config.build();
+        let ctx = Arc::new(AwsContext {
+            account_id: target.account_id.clone(),
+            region,
+            ec2: aws_sdk_ec2::Client::new(&config),
+            organizations: aws_sdk_organizations::Client::new(&config),
+            budgets: Arc::clone(&self.budgets),
+        });
+        self.contexts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(target.clone(), Arc::clone(&ctx));
+        Ok(ctx)
+    }
+}
+
+/// Hands out the credentials fetched up front once, then asks the real provider.
+#[derive(Debug)]
+struct Primed {
+    first: Mutex<Option<Credentials>>,
+    inner: AssumeRoleProvider,
+}
+
+impl ProvideCredentials for Primed {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        match self.first.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(first) => future::ProvideCredentials::ready(Ok(first)),
+            None => self.inner.provide_credentials(),
+        }
+    }
+}
+
+/// An AssumeRole failure as a scan error, with STS's code when there is one.
+fn assume_error(arn: &str, err: &CredentialsError) -> FetchError {
+    let text = aws_sdk_sts::error::DisplayErrorContext(err).to_string();
+    let code = [
+        "AccessDenied",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "RegionDisabledException",
+    ]
+    .into_iter()
+    .find(|code| text.contains(code))
+    .unwrap_or("AssumeRoleFailed");
+    FetchError::classify(code, format!("cannot assume {arn}: {text}"))
+}

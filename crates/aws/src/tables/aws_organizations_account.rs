@@ -1,0 +1,67 @@
+//! `aws_organizations_account`: the organization's accounts, as its management account lists them.
+
+use super::common::{ORGANIZATIONS_READ, fetch_error, text, timestamp};
+use crate::scan::AwsContext;
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+};
+
+/// The table.
+pub struct OrganizationsAccount;
+
+static DEF: TableDef = TableDef {
+    name: "aws_organizations_account",
+    cloud: Cloud::Aws,
+    description: "An account of the organization (account_id is the management account that listed it).",
+    scope: Scope::Organization,
+    columns: &[
+        ColumnDef::new("id", Text, "The account's id."),
+        ColumnDef::new("arn", Text, "The account's ARN."),
+        ColumnDef::new("name", Text, "The account's name."),
+        ColumnDef::new("email", Text, "The account's root email address."),
+        ColumnDef::new("status", Text, "ACTIVE, SUSPENDED or PENDING_CLOSURE."),
+        ColumnDef::new("joined_method", Text, "INVITED or CREATED."),
+        ColumnDef::new(
+            "joined_timestamp",
+            Timestamp,
+            "When it joined the organization.",
+        ),
+    ],
+    permissions: &["organizations:ListAccounts"],
+};
+
+#[async_trait::async_trait]
+impl Table<AwsContext> for OrganizationsAccount {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AwsContext,
+        target: &Target,
+        rows: &mut Vec<Row>,
+    ) -> Result<(), FetchError> {
+        let mut pages = ctx.organizations.list_accounts().into_paginator().send();
+        loop {
+            ctx.budgets.acquire(&ORGANIZATIONS_READ, target).await;
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| fetch_error("ListAccounts", e))?;
+            rows.extend(page.accounts().iter().map(|a| {
+                vec![
+                    a.id().into(),
+                    a.arn().into(),
+                    a.name().into(),
+                    a.email().into(),
+                    #[allow(deprecated)]
+                    text(a.status()),
+                    text(a.joined_method()),
+                    timestamp(a.joined_timestamp()),
+                ]
+            }));
+        }
+        Ok(())
+    }
+}

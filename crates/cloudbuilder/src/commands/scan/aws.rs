@@ -1,0 +1,270 @@
+//! `scan aws`: inventory of the caller's account, or of every account of the
+//! organization through the Cloud Builder role, into the store.
+
+use super::progress::Progress;
+use super::writer::Writer;
+use crate::cli::ScanAwsArgs;
+use crate::commands::creds::validate_region;
+use crate::exit::UsageError;
+use anyhow::Context;
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_types::region::Region;
+use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole};
+use cloudbuilder_aws::{ExternalId, RoleArn};
+use cloudbuilder_core::engine::{self, Contexts};
+use cloudbuilder_core::{RateBudgets, Table};
+use cloudbuilder_store::{RunRecord, RunTotals, SqliteStore, Store};
+use std::process::ExitCode;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Exit code of a scan in which some units failed.
+const PARTIAL: u8 = 2;
+/// The role assumed in each account of an organization unless told otherwise.
+const DEFAULT_ROLE: &str = "CloudBuilder";
+/// How many times the SDK tries a call (throttling and transient errors are retried with backoff).
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Runs `scan aws`.
+pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
+    let tables = choose_tables(args.tables.as_deref())?;
+    validate(&args)?;
+    let store_path = crate::commands::store::path(&args.store)?;
+
+    let region = cloudbuilder_aws::resolve_region(None, args.profile.as_deref())
+        .await
+        .unwrap_or_else(|| Region::from_static("us-east-1"));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(profile) = &args.profile {
+        loader = loader.profile_name(profile);
+    }
+    let base = loader.load().await;
+
+    let selection = AccountSelection {
+        org: args.org,
+        ous: args.ous.clone(),
+        exclude: args.exclude_accounts.clone(),
+    };
+    let (accounts, management) = cloudbuilder_aws::scan::discover_accounts(&base, &selection)
+        .await
+        .context("cannot list the accounts to scan")?;
+    if accounts.is_empty() {
+        return Err(UsageError::new(
+            "--ou/--exclude-account",
+            "no active account is left to scan",
+        )
+        .into());
+    }
+    let (enabled, all_regions) = cloudbuilder_aws::scan::enabled_regions(&base)
+        .await
+        .context("cannot list the regions")?;
+    let regions = choose_regions(&args.regions, &enabled, &all_regions)?;
+
+    let role_name = args
+        .role_name
+        .clone()
+        .or_else(|| args.org.then(|| DEFAULT_ROLE.to_owned()));
+    let role = role_name.map(|name| MemberRole {
+        name,
+        external_id: args.external_id.clone(),
+        session_name: "cloudbuilder-scan".to_owned(),
+        partition: "aws".to_owned(),
+    });
+    tracing::info!(
+        accounts = accounts.len(),
+        regions = regions.len(),
+        tables = tables.len(),
+        "scan planned"
+    );
+
+    let mut store = SqliteStore::open(&store_path)?;
+    let defs: Vec<_> = tables.iter().map(|t| t.def()).collect();
+    store.prepare(&defs)?;
+    let run_id = run_id();
+    store.begin_run(&RunRecord {
+        run_id: run_id.clone(),
+        cloud: "aws".to_owned(),
+        command: describe(&args),
+        started_at: OffsetDateTime::now_utc(),
+    })?;
+
+    let units =
+        cloudbuilder_aws::scan::plan_units(&tables, &accounts, &regions, management.as_deref());
+    let mut progress = Progress::new(units.len());
+    let contexts: Arc<dyn Contexts<AwsContext>> = Arc::new(AwsContexts::new(
+        base,
+        role,
+        Arc::new(RateBudgets::default()),
+    ));
+    let mut writer = Writer::new(&mut store, &run_id);
+    engine::run(units, contexts, args.concurrency, |outcome| {
+        writer.write(outcome, &mut progress)
+    })
+    .await;
+    if let Some(failure) = writer.failure.take() {
+        return Err(failure).context("the scan stopped: the store cannot be written");
+    }
+    store.finish_run(
+        &run_id,
+        OffsetDateTime::now_utc(),
+        RunTotals {
+            units: progress.done,
+            rows: progress.rows(),
+            errors: progress.errors,
+        },
+    )?;
+    progress.finish(store.path());
+    Ok(if progress.errors > 0 {
+        ExitCode::from(PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn choose_tables(list: Option<&str>) -> Result<Vec<&'static dyn Table<AwsContext>>, UsageError> {
+    let Some(list) = list else {
+        return Ok(cloudbuilder_aws::tables::TABLES.to_vec());
+    };
+    let mut chosen = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let table = cloudbuilder_aws::tables::find(name).ok_or_else(|| {
+            let known: Vec<&str> = cloudbuilder_aws::tables::defs()
+                .iter()
+                .map(|d| d.name)
+                .collect();
+            UsageError::new(
+                "--tables",
+                format!("no table '{name}'; AWS tables: {}", known.join(", ")),
+            )
+        })?;
+        if !chosen
+            .iter()
+            .any(|t: &&dyn Table<AwsContext>| t.def().name == name)
+        {
+            chosen.push(table);
+        }
+    }
+    if chosen.is_empty() {
+        return Err(UsageError::new(
+            "--tables",
+            "name at least one table, or leave the flag out for all",
+        ));
+    }
+    Ok(chosen)
+}
+
+fn choose_regions(
+    choice: &str,
+    enabled: &[String],
+    all: &[String],
+) -> Result<Vec<String>, UsageError> {
+    if choice.trim() == "all" {
+        return Ok(enabled.to_vec());
+    }
+    let mut regions = Vec::new();
+    for region in choice.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        validate_region(region)?;
+        if !all.iter().any(|r| r == region) {
+            return Err(UsageError::new(
+                "--regions",
+                format!("no region '{region}'; regions: all, {}", all.join(", ")),
+            ));
+        }
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_owned());
+        }
+    }
+    if regions.is_empty() {
+        return Err(UsageError::new(
+            "--regions",
+            "give `all` or a comma-separated list of regions",
+        ));
+    }
+    Ok(regions)
+}
+
+fn validate(args: &ScanAwsArgs) -> Result<(), anyhow::Error> {
+    if !(1..=512).contains(&args.concurrency) {
+        return Err(UsageError::new(
+            "--concurrency",
+            format!("{} is out of range; allowed is 1 to 512", args.concurrency),
+        )
+        .into());
+    }
+    for ou in &args.ous {
+        let ok = (ou.starts_with("ou-") || ou.starts_with("r-"))
+            && ou.len() <= 68
+            && ou
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(UsageError::new(
+                "--ou",
+                format!("'{ou}' is not an OU or root id; expected ou-xxxx-xxxxxxxx or r-xxxx"),
+            )
+            .into());
+        }
+    }
+    for account in &args.exclude_accounts {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(UsageError::new(
+                "--exclude-account",
+                format!("'{account}' is not a 12-digit account id"),
+            )
+            .into());
+        }
+    }
+    if let Some(name) = &args.role_name {
+        RoleArn::parse(
+            "--role-name",
+            &format!("arn:aws:iam::000000000000:role/{name}"),
+        )
+        .map_err(|_| {
+            UsageError::new(
+                "--role-name",
+                format!("'{name}' is not a role name; use 1-64 of letters, digits and _+=,.@-"),
+            )
+        })?;
+    }
+    if let Some(id) = &args.external_id {
+        ExternalId::parse("--external-id", id)?;
+    }
+    Ok(())
+}
+
+/// A run id that sorts by time: `20261203T171500Z-<pid>`.
+fn run_id() -> String {
+    let now = OffsetDateTime::now_utc();
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        std::process::id()
+    )
+}
+
+/// The gist of the command line, for `cloudbuilder_run` (no secrets are flags).
+fn describe(args: &ScanAwsArgs) -> String {
+    let mut parts = vec!["scan aws".to_owned()];
+    if args.org {
+        parts.push("--org".to_owned());
+    }
+    parts.extend(args.ous.iter().map(|ou| format!("--ou {ou}")));
+    parts.extend(
+        args.exclude_accounts
+            .iter()
+            .map(|a| format!("--exclude-account {a}")),
+    );
+    parts.push(format!("--regions {}", args.regions));
+    if let Some(tables) = &args.tables {
+        parts.push(format!("--tables {tables}"));
+    }
+    parts.join(" ")
+}
