@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The runbook, end to end, against a local AWS emulator (moto), touching none of
 # your own AWS files: create the scanner identity and the CloudBuilder role with
-# an external id, launch a few EC2 instances, then mint short-lived credentials
-# with cloudbuilder and use them the four ways people do.
+# an external id, launch a few EC2 instances, mint short-lived credentials with
+# cloudbuilder and use them the four ways people do; then seed an organization
+# and scan every account and region of it into SQLite, and query the result.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -48,9 +49,14 @@ role_arn=$(aws iam create-role --role-name CloudBuilder --max-session-duration 3
   --assume-role-policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$user_arn\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"demo-tenant-42\"}}}]}" \
   --query Role.Arn --output text)
 aws iam put-role-policy --role-name CloudBuilder --policy-name cloud-builder-read \
-  --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","sts:GetCallerIdentity"],"Resource":"*"}]}'
+  --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","organizations:List*","sts:GetCallerIdentity"],"Resource":"*"}]}'
+aws iam put-user-policy --user-name steampipe-scanner --policy-name list-organization \
+  --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:Describe*","organizations:List*","ec2:DescribeRegions"],"Resource":"*"}]}'
 echo "scanner: $user_arn"
 echo "role:    $role_arn"
+
+say "An organization to scan: three member accounts in OU 'workloads', each with a CloudBuilder role"
+python3 "$root/scripts/demo_seed_org.py" "$AWS_ENDPOINT_URL" "$user_arn" demo-tenant-42
 
 say "Some EC2 instances for the scanner to find"
 ami=$(aws ec2 describe-images --owners amazon --query 'Images[0].ImageId' --output text)
@@ -90,5 +96,21 @@ aws --profile cloud-builder sts get-caller-identity --query Arn --output text
 say "cloudbuilder creds write-profile, for tools that only read ~/.aws/credentials"
 "$cb" creds write-profile --name cloud-builder-static --role-arn "$role_arn" --external-id demo-tenant-42
 aws --profile cloud-builder-static sts get-caller-identity --query Arn --output text
+
+say "Scan the whole organization: every account, two regions (cloudbuilder scan aws --org)"
+store="$demo/cloudbuilder.db"
+"$cb" scan aws --org --external-id demo-tenant-42 --regions us-east-1,eu-west-1 --store "$store"
+
+say "Instances per account and region (cloudbuilder query)"
+"$cb" query --store "$store" "SELECT a.name AS account, i.region, count(*) AS instances
+  FROM aws_ec2_instance i JOIN aws_organizations_account a ON a.id = i.account_id
+  GROUP BY 1, 2 ORDER BY 1, 2"
+
+say "Running instances by team tag, as JSON"
+"$cb" query --store "$store" --format json "SELECT tags ->> '$.team' AS team, count(*) AS running
+  FROM aws_ec2_instance WHERE instance_state = 'running' GROUP BY 1 ORDER BY 2 DESC"
+
+say "What the scan recorded about itself"
+"$cb" query --store "$store" "SELECT run_id, status, units, rows, errors FROM cloudbuilder_run"
 
 say "Done: the emulator is stopped and the demo files removed"

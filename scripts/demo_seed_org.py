@@ -1,0 +1,61 @@
+"""Seeds the demo organization in moto, with botocore from the project's venv.
+
+Makes the management account an organization with an OU `workloads` holding
+three member accounts; gives every member a CloudBuilder role (trusting the
+scanner user, with the external id) and a few tagged EC2 instances in two
+regions. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID
+"""
+
+import json
+import sys
+
+import botocore.session
+
+endpoint, scanner_arn, external_id = sys.argv[1:4]
+REGIONS = ["us-east-1", "eu-west-1"]
+session = botocore.session.get_session()
+
+
+def client(service, region="us-east-1", creds=None):
+    creds = creds or {"aws_access_key_id": "AKIAADMINEXAMPLE0000", "aws_secret_access_key": "admin-setup-secret"}
+    return session.create_client(service, region_name=region, endpoint_url=endpoint, **creds)
+
+
+orgs = client("organizations")
+orgs.create_organization(FeatureSet="ALL")
+root = orgs.list_roots()["Roots"][0]["Id"]
+ou = orgs.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+trust = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"AWS": scanner_arn},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+    }],
+})
+read = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["ec2:Describe*", "organizations:List*", "sts:GetCallerIdentity"], "Resource": "*"}],
+})
+for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
+    account = orgs.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]
+    orgs.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+    c = client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
+    )["Credentials"]
+    creds = {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"], "aws_session_token": c["SessionToken"]}
+    iam = client("iam", creds=creds)
+    iam.create_role(RoleName="CloudBuilder", AssumeRolePolicyDocument=trust, Tags=[{"Key": "managed-by", "Value": "cloudbuilder"}])
+    iam.put_role_policy(RoleName="CloudBuilder", PolicyName="cloud-builder-read", PolicyDocument=read)
+    for region in REGIONS:
+        ec2 = client("ec2", region, creds)
+        ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        for i in range(instances):
+            ec2.run_instances(
+                ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                    {"Key": "Name", "Value": f"{name}-{region}-{i + 1}"}, {"Key": "team", "Value": name.split("-")[0]},
+                ]}],
+            )
+    print(f"  member {account} ({name}): CloudBuilder role, {instances} instance(s) in each of {', '.join(REGIONS)}")
