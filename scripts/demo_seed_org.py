@@ -3,7 +3,7 @@
 Makes the management account an organization with an OU `workloads` holding
 three member accounts; gives every member a CloudBuilder role (trusting the
 scanner user, with the external id) and a few tagged EC2 instances in two
-regions. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID
+regions. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID READ_POLICY_JSON
 """
 
 import json
@@ -11,7 +11,7 @@ import sys
 
 import botocore.session
 
-endpoint, scanner_arn, external_id = sys.argv[1:4]
+endpoint, scanner_arn, external_id, read = sys.argv[1:5]
 REGIONS = ["us-east-1", "eu-west-1"]
 session = botocore.session.get_session()
 
@@ -33,10 +33,6 @@ trust = json.dumps({
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
     }],
-})
-read = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["ec2:Describe*", "organizations:List*", "sts:GetCallerIdentity"], "Resource": "*"}],
 })
 for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
     account = orgs.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]

@@ -32,7 +32,9 @@ pub struct OrgSpec<'a> {
     pub instances_per_region: usize,
     /// The external id the Cloud Builder roles require.
     pub external_id: &'a str,
-    /// Members (by index) whose Cloud Builder role may not read EC2.
+    /// What the Cloud Builder role may do (the scanner's registry-generated permissions).
+    pub role_actions: &'a [&'a str],
+    /// Members (by index) whose Cloud Builder role may do nothing but identify itself.
     pub denied_members: &'a [usize],
     /// The tag `Name` every instance gets.
     pub name_tag: &'a str,
@@ -159,11 +161,7 @@ impl Sandbox {
             "--policy-name",
             "read",
             "--policy-document",
-            &allow(&[
-                "ec2:Describe*",
-                "organizations:List*",
-                "sts:GetCallerIdentity",
-            ]),
+            &allow(spec.role_actions),
         ])
         .success();
 
@@ -202,11 +200,7 @@ impl Sandbox {
             let actions: &[&str] = if spec.denied_members.contains(&i) {
                 &["sts:GetCallerIdentity"]
             } else {
-                &[
-                    "ec2:Describe*",
-                    "organizations:List*",
-                    "sts:GetCallerIdentity",
-                ]
+                spec.role_actions
             };
             self.aws_as(
                 &as_member,
@@ -219,6 +213,33 @@ impl Sandbox {
                     "read",
                     "--policy-document",
                     &allow(actions),
+                ],
+            )
+            .success();
+            let bucket = format!("logs-{account}");
+            self.aws_as(
+                &as_member,
+                &[
+                    "s3api",
+                    "create-bucket",
+                    "--bucket",
+                    &bucket,
+                    "--region",
+                    "eu-west-1",
+                    "--create-bucket-configuration",
+                    "LocationConstraint=eu-west-1",
+                ],
+            )
+            .success();
+            self.aws_as(
+                &as_member,
+                &[
+                    "s3api",
+                    "put-bucket-tagging",
+                    "--bucket",
+                    &bucket,
+                    "--tagging",
+                    "TagSet=[{Key=team,Value=platform}]",
                 ],
             )
             .success();

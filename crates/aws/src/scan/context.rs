@@ -15,21 +15,63 @@ use aws_types::region::Region;
 use cloudbuilder_core::engine::Contexts;
 use cloudbuilder_core::{FetchError, RateBudgets, Target};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// What an AWS table fetches with.
+/// What an AWS table fetches with: the target's account and region, and
+/// service clients made on first use from one configuration.
 #[derive(Debug)]
 pub struct AwsContext {
     /// The account.
     pub account_id: String,
     /// The region the clients call.
     pub region: String,
-    /// EC2.
-    pub ec2: aws_sdk_ec2::Client,
-    /// Organizations.
-    pub organizations: aws_sdk_organizations::Client,
     /// The scan's rate budgets.
     pub budgets: Arc<RateBudgets>,
+    config: SdkConfig,
+    ec2: OnceLock<aws_sdk_ec2::Client>,
+    organizations: OnceLock<aws_sdk_organizations::Client>,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
+    lambda: OnceLock<aws_sdk_lambda::Client>,
+    rds: OnceLock<aws_sdk_rds::Client>,
+}
+
+impl AwsContext {
+    /// EC2.
+    pub fn ec2(&self) -> &aws_sdk_ec2::Client {
+        self.ec2
+            .get_or_init(|| aws_sdk_ec2::Client::new(&self.config))
+    }
+
+    /// Organizations.
+    pub fn organizations(&self) -> &aws_sdk_organizations::Client {
+        self.organizations
+            .get_or_init(|| aws_sdk_organizations::Client::new(&self.config))
+    }
+
+    /// S3 (bucket-level calls only).
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3
+            .get_or_init(|| aws_sdk_s3::Client::new(&self.config))
+    }
+
+    /// IAM.
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        self.iam
+            .get_or_init(|| aws_sdk_iam::Client::new(&self.config))
+    }
+
+    /// Lambda.
+    pub fn lambda(&self) -> &aws_sdk_lambda::Client {
+        self.lambda
+            .get_or_init(|| aws_sdk_lambda::Client::new(&self.config))
+    }
+
+    /// RDS.
+    pub fn rds(&self) -> &aws_sdk_rds::Client {
+        self.rds
+            .get_or_init(|| aws_sdk_rds::Client::new(&self.config))
+    }
 }
 
 /// The role assumed in each account.
@@ -130,9 +172,14 @@ impl Contexts<AwsContext> for AwsContexts {
         let ctx = Arc::new(AwsContext {
             account_id: target.account_id.clone(),
             region,
-            ec2: aws_sdk_ec2::Client::new(&config),
-            organizations: aws_sdk_organizations::Client::new(&config),
             budgets: Arc::clone(&self.budgets),
+            config,
+            ec2: OnceLock::new(),
+            organizations: OnceLock::new(),
+            s3: OnceLock::new(),
+            iam: OnceLock::new(),
+            lambda: OnceLock::new(),
+            rds: OnceLock::new(),
         });
         self.contexts
             .lock()

@@ -58,7 +58,7 @@ impl Table<AwsContext> for EbsVolume {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut pages = ctx
-            .ec2
+            .ec2()
             .describe_volumes()
             .max_results(500)
             .into_paginator()

@@ -81,7 +81,7 @@ impl Table<AwsContext> for Ec2Instance {
     ) -> Result<(), FetchError> {
         // Always paginated: unpaginated DescribeInstances has a smaller throttling bucket.
         let mut pages = ctx
-            .ec2
+            .ec2()
             .describe_instances()
             .max_results(1000)
             .into_paginator()

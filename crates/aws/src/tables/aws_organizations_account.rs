@@ -42,7 +42,7 @@ impl Table<AwsContext> for OrganizationsAccount {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx.organizations.list_accounts().into_paginator().send();
+        let mut pages = ctx.organizations().list_accounts().into_paginator().send();
         loop {
             ctx.budgets.acquire(&ORGANIZATIONS_READ, target).await;
             let Some(page) = pages.next().await else {

@@ -40,7 +40,7 @@ impl Table<AwsContext> for AwsRegion {
     ) -> Result<(), FetchError> {
         ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
         let out = ctx
-            .ec2
+            .ec2()
             .describe_regions()
             .all_regions(true)
             .send()

@@ -46,7 +46,7 @@ impl Table<AwsContext> for AwsVpc {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut pages = ctx
-            .ec2
+            .ec2()
             .describe_vpcs()
             .max_results(1000)
             .into_paginator()

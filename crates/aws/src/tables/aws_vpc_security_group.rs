@@ -50,7 +50,7 @@ impl Table<AwsContext> for AwsVpcSecurityGroup {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut pages = ctx
-            .ec2
+            .ec2()
             .describe_security_groups()
             .max_results(1000)
             .into_paginator()

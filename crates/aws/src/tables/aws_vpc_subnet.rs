@@ -55,7 +55,7 @@ impl Table<AwsContext> for AwsVpcSubnet {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut pages = ctx
-            .ec2
+            .ec2()
             .describe_subnets()
             .max_results(1000)
             .into_paginator()

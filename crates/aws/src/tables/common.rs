@@ -24,6 +24,39 @@ pub const ORGANIZATIONS_READ: ApiBudget = ApiBudget {
     per_second: 5,
 };
 
+/// IAM reads. IAM is a global service with a low, unpublished control-plane
+/// rate; these figures stay well inside what the service sustains.
+pub const IAM_READ: ApiBudget = ApiBudget {
+    name: "iam:Read",
+    burst: 20,
+    per_second: 10,
+};
+
+/// Lambda control-plane reads: 15 requests per second per account and region
+/// (Lambda quotas, "control plane API requests"; ListFunctions shares it).
+pub const LAMBDA_READ: ApiBudget = ApiBudget {
+    name: "lambda:Read",
+    burst: 15,
+    per_second: 15,
+};
+
+/// RDS Describe* calls. RDS throttles describe calls per account and region
+/// without a published figure; this pace stays inside it.
+pub const RDS_DESCRIBE: ApiBudget = ApiBudget {
+    name: "rds:Describe",
+    burst: 20,
+    per_second: 10,
+};
+
+/// S3 bucket-level reads (ListBuckets, GetBucketLocation, GetBucketTagging).
+/// S3 allows thousands of requests per second per prefix; the pace here only
+/// keeps a scan of many buckets polite.
+pub const S3_BUCKET_READ: ApiBudget = ApiBudget {
+    name: "s3:BucketRead",
+    burst: 50,
+    per_second: 50,
+};
+
 /// Tags as a JSON object `{"Key": "Value"}` (Steampipe's `tags` column).
 pub fn tags<'a>(pairs: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Value {
     let map: serde_json::Map<String, serde_json::Value> = pairs

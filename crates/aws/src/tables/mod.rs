@@ -4,8 +4,13 @@
 
 mod aws_ebs_volume;
 mod aws_ec2_instance;
+mod aws_iam_role;
+mod aws_iam_user;
+mod aws_lambda_function;
 mod aws_organizations_account;
+mod aws_rds_db_instance;
 mod aws_region;
+mod aws_s3_bucket;
 mod aws_vpc;
 mod aws_vpc_security_group;
 mod aws_vpc_subnet;
@@ -23,6 +28,11 @@ pub static TABLES: &[&dyn Table<AwsContext>] = &[
     &aws_vpc::AwsVpc,
     &aws_vpc_subnet::AwsVpcSubnet,
     &aws_vpc_security_group::AwsVpcSecurityGroup,
+    &aws_s3_bucket::S3Bucket,
+    &aws_iam_role::IamRole,
+    &aws_iam_user::IamUser,
+    &aws_lambda_function::LambdaFunction,
+    &aws_rds_db_instance::RdsDbInstance,
 ];
 
 /// The table named `name`.

@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 const NAME: &str = "wéb-1 🚀 ünïcödé";
 
 fn org(sb: &mut Sandbox, denied: &[usize]) -> OrgFixture {
+    // The role may do exactly what the table registry declares, and no more.
+    let mut actions = cloudbuilder_aws::tables::permissions();
+    actions.push("sts:GetCallerIdentity");
     sb.organization(&OrgSpec {
+        role_actions: &actions,
         members: 3,
         regions: &["us-east-1", "eu-west-1"],
         instances_per_region: 2,
@@ -15,6 +19,18 @@ fn org(sb: &mut Sandbox, denied: &[usize]) -> OrgFixture {
         denied_members: denied,
         name_tag: NAME,
     })
+}
+
+/// Every table but `aws_lambda_function`: in auth mode moto recomputes the
+/// signature of Lambda's `GET /2015-03-31/functions/` differently from AWS (and
+/// from the Rust SDK), so that table is proven without auth, below.
+fn tables_moto_authenticates() -> String {
+    let names: Vec<&str> = cloudbuilder_aws::tables::defs()
+        .iter()
+        .map(|d| d.name)
+        .filter(|n| *n != "aws_lambda_function")
+        .collect();
+    names.join(",")
 }
 
 fn query(sb: &Sandbox, store: &str, sql: &str) -> serde_json::Value {
@@ -49,6 +65,7 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
     let mut sb = Sandbox::new();
     let fx = org(&mut sb, &[]);
     let store = sb.path("scan.db").display().to_string();
+    let tables = tables_moto_authenticates();
     let out = run(
         &sb,
         &[
@@ -59,6 +76,8 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
             "acme-42",
             "--regions",
             "us-east-1,eu-west-1",
+            "--tables",
+            &tables,
             "--store",
             &store,
         ],
@@ -94,6 +113,41 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
         4,
         "management + 3 members: {accounts}"
     );
+    let buckets = query(
+        &sb,
+        &store,
+        "SELECT DISTINCT bucket_region, tags ->> '$.team' AS team FROM aws_s3_bucket",
+    );
+    assert_eq!(
+        buckets,
+        serde_json::json!([{"bucket_region": "eu-west-1", "team": "platform"}])
+    );
+    let per_account = query(
+        &sb,
+        &store,
+        "SELECT count(*) AS n FROM aws_s3_bucket WHERE name = 'logs-' || account_id",
+    );
+    assert_eq!(
+        per_account,
+        serde_json::json!([{"n": 3}]),
+        "each member's bucket, seen from that member"
+    );
+    let roles = query(
+        &sb,
+        &store,
+        "SELECT count(DISTINCT account_id) AS n FROM aws_iam_role WHERE name = 'CloudBuilder'",
+    );
+    assert_eq!(roles, serde_json::json!([{"n": 4}]));
+    let trust = query(
+        &sb,
+        &store,
+        "SELECT DISTINCT assume_role_policy -> '$.Statement[0].Condition' AS c FROM aws_iam_role WHERE name = 'CloudBuilder'",
+    );
+    assert_eq!(
+        trust,
+        serde_json::json!([{"c": "{\"StringEquals\":{\"sts:ExternalId\":\"acme-42\"}}"}]),
+        "trust policies are decoded JSON"
+    );
     let run_row = query(&sb, &store, "SELECT status, errors FROM cloudbuilder_run");
     assert_eq!(
         run_row,
@@ -111,6 +165,8 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
             "acme-42",
             "--regions",
             "us-east-1,eu-west-1",
+            "--tables",
+            &tables,
             "--store",
             &store,
         ],
@@ -323,4 +379,93 @@ fn tables_lists_every_table_with_its_permissions() {
     );
     assert_eq!(instance["columns"][0]["name"], "account_id");
     assert_eq!(instance["columns"][1]["name"], "region");
+}
+
+#[test]
+fn lambda_functions_and_rds_instances_are_listed() {
+    let sb = Sandbox::new();
+    let zip = sb.path("fn.zip");
+    let made = sb.run(sb.command("python3").args([
+        "-c",
+        "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('index.py', 'def handler(e, c): return 1')",
+        &zip.display().to_string(),
+    ]));
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    sb.aws(&[
+        "iam", "create-role", "--role-name", "fn-exec", "--assume-role-policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+    ])
+    .success();
+    sb.aws(&[
+        "lambda",
+        "create-function",
+        "--function-name",
+        "nightly-report",
+        "--runtime",
+        "python3.12",
+        "--handler",
+        "index.handler",
+        "--role",
+        "arn:aws:iam::123456789012:role/fn-exec",
+        "--zip-file",
+        &format!("fileb://{}", zip.display()),
+        "--memory-size",
+        "256",
+    ])
+    .success();
+    // awscli v1's rds commands ignore AWS_ENDPOINT_URL; name the endpoint.
+    sb.aws(&[
+        "--endpoint-url",
+        sb.moto.url(),
+        "rds",
+        "create-db-instance",
+        "--db-instance-identifier",
+        "orders",
+        "--db-instance-class",
+        "db.t3.micro",
+        "--engine",
+        "postgres",
+        "--allocated-storage",
+        "20",
+        "--master-username",
+        "admin_user",
+        "--master-user-password",
+        "not-a-real-password-1",
+        "--tags",
+        "Key=team,Value=payments",
+    ])
+    .success();
+    let store = sb.path("scan.db").display().to_string();
+    run(
+        &sb,
+        &[
+            "scan",
+            "aws",
+            "--regions",
+            "us-east-1",
+            "--tables",
+            "aws_lambda_function,aws_rds_db_instance",
+            "--store",
+            &store,
+        ],
+    )
+    .success();
+    let functions = query(
+        &sb,
+        &store,
+        "SELECT name, runtime, memory_size, role FROM aws_lambda_function",
+    );
+    assert_eq!(
+        functions,
+        serde_json::json!([{"name": "nightly-report", "runtime": "python3.12", "memory_size": 256, "role": "arn:aws:iam::123456789012:role/fn-exec"}])
+    );
+    let databases = query(
+        &sb,
+        &store,
+        "SELECT db_instance_identifier, engine, tags ->> '$.team' AS team FROM aws_rds_db_instance",
+    );
+    assert_eq!(
+        databases,
+        serde_json::json!([{"db_instance_identifier": "orders", "engine": "postgres", "team": "payments"}])
+    );
 }
