@@ -1,6 +1,6 @@
 //! `aws_ebs_volume`: EBS volumes.
 
-use super::common::{EC2_DESCRIBE, fetch_error, tags, text, timestamp};
+use super::common::{EC2_DESCRIBE, each_page, tags, text, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Volume;
 use cloudbuilder_core::{
@@ -57,21 +57,21 @@ impl Table<AwsContext> for EbsVolume {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .ec2()
-            .describe_volumes()
-            .max_results(500)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeVolumes", e))?;
-            rows.extend(page.volumes().iter().map(|v| row(ctx, v)));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &EC2_DESCRIBE,
+            target,
+            "DescribeVolumes",
+            ctx.ec2()
+                .describe_volumes()
+                .max_results(500)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.volumes().iter().map(|v| row(ctx, v)));
+            },
+        )
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! `aws_ec2_instance`: EC2 instances — the runbook's resource.
 
-use super::common::{EC2_DESCRIBE, fetch_error, tags, text, timestamp};
+use super::common::{EC2_DESCRIBE, each_page, tags, text, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Instance;
 use cloudbuilder_core::{
@@ -80,23 +80,23 @@ impl Table<AwsContext> for Ec2Instance {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         // Always paginated: unpaginated DescribeInstances has a smaller throttling bucket.
-        let mut pages = ctx
-            .ec2()
-            .describe_instances()
-            .max_results(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeInstances", e))?;
-            for instance in page.reservations().iter().flat_map(|r| r.instances()) {
-                rows.push(row(ctx, instance));
-            }
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &EC2_DESCRIBE,
+            target,
+            "DescribeInstances",
+            ctx.ec2()
+                .describe_instances()
+                .max_results(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                for instance in page.reservations().iter().flat_map(|r| r.instances()) {
+                    rows.push(row(ctx, instance));
+                }
+            },
+        )
+        .await
     }
 }
 

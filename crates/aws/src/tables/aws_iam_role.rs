@@ -1,6 +1,6 @@
 //! `aws_iam_role`: IAM roles, with their trust policies.
 
-use super::common::{IAM_READ, fetch_error, timestamp};
+use super::common::{IAM_READ, each_page, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_iam::types::Role;
 use cloudbuilder_core::{
@@ -44,21 +44,21 @@ impl Table<AwsContext> for IamRole {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .iam()
-            .list_roles()
-            .max_items(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&IAM_READ, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("ListRoles", e))?;
-            rows.extend(page.roles().iter().map(row));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &IAM_READ,
+            target,
+            "ListRoles",
+            ctx.iam()
+                .list_roles()
+                .max_items(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.roles().iter().map(row));
+            },
+        )
+        .await
     }
 }
 

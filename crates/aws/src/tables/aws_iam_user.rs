@@ -1,6 +1,6 @@
 //! `aws_iam_user`: IAM users.
 
-use super::common::{IAM_READ, fetch_error, timestamp};
+use super::common::{IAM_READ, each_page, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
@@ -41,29 +41,29 @@ impl Table<AwsContext> for IamUser {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .iam()
-            .list_users()
-            .max_items(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&IAM_READ, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("ListUsers", e))?;
-            rows.extend(page.users().iter().map(|u| {
-                vec![
-                    u.user_name().into(),
-                    u.arn().into(),
-                    u.user_id().into(),
-                    u.path().into(),
-                    timestamp(Some(u.create_date())),
-                    timestamp(u.password_last_used()),
-                ]
-            }));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &IAM_READ,
+            target,
+            "ListUsers",
+            ctx.iam()
+                .list_users()
+                .max_items(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.users().iter().map(|u| {
+                    vec![
+                        u.user_name().into(),
+                        u.arn().into(),
+                        u.user_id().into(),
+                        u.path().into(),
+                        timestamp(Some(u.create_date())),
+                        timestamp(u.password_last_used()),
+                    ]
+                }));
+            },
+        )
+        .await
     }
 }

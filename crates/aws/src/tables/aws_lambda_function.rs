@@ -1,6 +1,6 @@
 //! `aws_lambda_function`: Lambda functions' configuration (never their code).
 
-use super::common::{LAMBDA_READ, fetch_error, text};
+use super::common::{LAMBDA_READ, each_page, text};
 use crate::scan::AwsContext;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use cloudbuilder_core::{
@@ -58,21 +58,21 @@ impl Table<AwsContext> for LambdaFunction {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .lambda()
-            .list_functions()
-            .max_items(50)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&LAMBDA_READ, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("ListFunctions", e))?;
-            rows.extend(page.functions().iter().map(row));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &LAMBDA_READ,
+            target,
+            "ListFunctions",
+            ctx.lambda()
+                .list_functions()
+                .max_items(50)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.functions().iter().map(row));
+            },
+        )
+        .await
     }
 }
 

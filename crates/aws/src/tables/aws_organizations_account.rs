@@ -1,6 +1,6 @@
 //! `aws_organizations_account`: the organization's accounts, as its management account lists them.
 
-use super::common::{ORGANIZATIONS_READ, fetch_error, text, timestamp};
+use super::common::{ORGANIZATIONS_READ, each_page, text, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
@@ -42,26 +42,27 @@ impl Table<AwsContext> for OrganizationsAccount {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx.organizations().list_accounts().into_paginator().send();
-        loop {
-            ctx.budgets.acquire(&ORGANIZATIONS_READ, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("ListAccounts", e))?;
-            rows.extend(page.accounts().iter().map(|a| {
-                vec![
-                    a.id().into(),
-                    a.arn().into(),
-                    a.name().into(),
-                    a.email().into(),
-                    #[allow(deprecated)]
-                    text(a.status()),
-                    text(a.joined_method()),
-                    timestamp(a.joined_timestamp()),
-                ]
-            }));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &ORGANIZATIONS_READ,
+            target,
+            "ListAccounts",
+            ctx.organizations().list_accounts().into_paginator().send(),
+            |page| {
+                rows.extend(page.accounts().iter().map(|a| {
+                    vec![
+                        a.id().into(),
+                        a.arn().into(),
+                        a.name().into(),
+                        a.email().into(),
+                        #[allow(deprecated)]
+                        text(a.status()),
+                        text(a.joined_method()),
+                        timestamp(a.joined_timestamp()),
+                    ]
+                }));
+            },
+        )
+        .await
     }
 }

@@ -1,6 +1,6 @@
 //! `aws_rds_db_instance`: RDS database instances.
 
-use super::common::{RDS_DESCRIBE, fetch_error, tags, timestamp};
+use super::common::{RDS_DESCRIBE, each_page, tags, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_rds::types::DbInstance;
 use cloudbuilder_core::{
@@ -59,21 +59,21 @@ impl Table<AwsContext> for RdsDbInstance {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .rds()
-            .describe_db_instances()
-            .max_records(100)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&RDS_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeDBInstances", e))?;
-            rows.extend(page.db_instances().iter().map(row));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &RDS_DESCRIBE,
+            target,
+            "DescribeDBInstances",
+            ctx.rds()
+                .describe_db_instances()
+                .max_records(100)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.db_instances().iter().map(row));
+            },
+        )
+        .await
     }
 }
 

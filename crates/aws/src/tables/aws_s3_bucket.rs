@@ -1,6 +1,6 @@
 //! `aws_s3_bucket`: S3 buckets and their regions (never object contents).
 
-use super::common::{S3_BUCKET_READ, fetch_error, tags, timestamp};
+use super::common::{S3_BUCKET_READ, each_page, fetch_error, tags, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_s3::operation::get_bucket_tagging::GetBucketTaggingError;
 use aws_types::region::Region;
@@ -43,20 +43,21 @@ impl Table<AwsContext> for S3Bucket {
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut buckets = Vec::new();
-        let mut pages = ctx
-            .s3()
-            .list_buckets()
-            .max_buckets(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&S3_BUCKET_READ, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("ListBuckets", e))?;
-            buckets.extend(page.buckets().iter().cloned());
-        }
+        each_page(
+            ctx,
+            &S3_BUCKET_READ,
+            target,
+            "ListBuckets",
+            ctx.s3()
+                .list_buckets()
+                .max_buckets(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                buckets.extend(page.buckets().iter().cloned());
+            },
+        )
+        .await?;
         for bucket in buckets {
             let Some(name) = bucket.name() else { continue };
             let region = match bucket.bucket_region() {

@@ -1,6 +1,6 @@
 //! `aws_vpc`: VPCs.
 
-use super::common::{EC2_DESCRIBE, fetch_error, tags, text};
+use super::common::{EC2_DESCRIBE, each_page, tags, text};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Vpc;
 use cloudbuilder_core::{
@@ -45,21 +45,21 @@ impl Table<AwsContext> for AwsVpc {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .ec2()
-            .describe_vpcs()
-            .max_results(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeVpcs", e))?;
-            rows.extend(page.vpcs().iter().map(|v| row(ctx, v)));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &EC2_DESCRIBE,
+            target,
+            "DescribeVpcs",
+            ctx.ec2()
+                .describe_vpcs()
+                .max_results(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.vpcs().iter().map(|v| row(ctx, v)));
+            },
+        )
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! `aws_vpc_security_group`: security groups and their rules.
 
-use super::common::{EC2_DESCRIBE, fetch_error, tags};
+use super::common::{EC2_DESCRIBE, each_page, tags};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use cloudbuilder_core::{
@@ -49,21 +49,21 @@ impl Table<AwsContext> for AwsVpcSecurityGroup {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .ec2()
-            .describe_security_groups()
-            .max_results(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeSecurityGroups", e))?;
-            rows.extend(page.security_groups().iter().map(|g| row(ctx, g)));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &EC2_DESCRIBE,
+            target,
+            "DescribeSecurityGroups",
+            ctx.ec2()
+                .describe_security_groups()
+                .max_results(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.security_groups().iter().map(|g| row(ctx, g)));
+            },
+        )
+        .await
     }
 }
 

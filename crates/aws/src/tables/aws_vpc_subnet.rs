@@ -1,6 +1,6 @@
 //! `aws_vpc_subnet`: VPC subnets.
 
-use super::common::{EC2_DESCRIBE, fetch_error, tags, text};
+use super::common::{EC2_DESCRIBE, each_page, tags, text};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Subnet;
 use cloudbuilder_core::{
@@ -54,21 +54,21 @@ impl Table<AwsContext> for AwsVpcSubnet {
         target: &Target,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
-        let mut pages = ctx
-            .ec2()
-            .describe_subnets()
-            .max_results(1000)
-            .into_paginator()
-            .send();
-        loop {
-            ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| fetch_error("DescribeSubnets", e))?;
-            rows.extend(page.subnets().iter().map(row));
-        }
-        Ok(())
+        each_page(
+            ctx,
+            &EC2_DESCRIBE,
+            target,
+            "DescribeSubnets",
+            ctx.ec2()
+                .describe_subnets()
+                .max_results(1000)
+                .into_paginator()
+                .send(),
+            |page| {
+                rows.extend(page.subnets().iter().map(row));
+            },
+        )
+        .await
     }
 }
 

@@ -2,9 +2,12 @@
 //! conversions, and SDK errors as scan errors.
 
 use crate::Error;
+use crate::scan::AwsContext;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::DateTime;
+use cloudbuilder_core::Target;
 use cloudbuilder_core::{ApiBudget, FetchError, Value};
 use time::OffsetDateTime;
 
@@ -85,6 +88,29 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     Error::from_sdk(operation, err).into()
+}
+
+/// Follows `pages` to the end, waiting on `budget` before each request, and
+/// hands every page to `on_page`. Every list call goes through here, so every
+/// one is paginated and paced.
+pub async fn each_page<T, E>(
+    ctx: &AwsContext,
+    budget: &ApiBudget,
+    target: &Target,
+    operation: &'static str,
+    mut pages: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    mut on_page: impl FnMut(T),
+) -> Result<(), FetchError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    loop {
+        ctx.budgets.acquire(budget, target).await;
+        let Some(page) = pages.next().await else {
+            return Ok(());
+        };
+        on_page(page.map_err(|e| fetch_error(operation, e))?);
+    }
 }
 
 /// Text of an SDK enum (`InstanceType`, `VolumeState`, …).
