@@ -18,6 +18,8 @@ pub struct Unit<C: 'static> {
     pub table: &'static dyn Table<C>,
     /// Where to fetch it.
     pub target: Target,
+    /// The cursor the previous successful unit left (incremental tables).
+    pub cursor: Option<String>,
 }
 
 impl<C> std::fmt::Debug for Unit<C> {
@@ -35,6 +37,8 @@ pub struct Outcome {
     pub target: Target,
     /// Every row of the table for the target, or why there are none.
     pub result: Result<Vec<Row>, FetchError>,
+    /// The cursor to store with the rows (incremental tables).
+    pub cursor: Option<String>,
     /// How long the unit took.
     pub elapsed: Duration,
 }
@@ -110,10 +114,18 @@ fn deliver<F: FnMut(Outcome)>(done: Result<Outcome, tokio::task::JoinError>, on_
 async fn run_unit<C>(unit: Unit<C>, contexts: &dyn Contexts<C>) -> Outcome {
     let started = Instant::now();
     let def = unit.table.def();
+    let mut cursor = unit.cursor.clone();
     let result = async {
         let ctx = contexts.context(&unit.target).await?;
         let mut rows = Vec::new();
-        unit.table.fetch(&ctx, &unit.target, &mut rows).await?;
+        match unit.table.fetch(&ctx, &unit.target, &mut cursor, &mut rows).await {
+            Ok(()) => {}
+            Err(e) if def.ignored_errors.contains(&e.code.as_str()) => {
+                tracing::debug!(table = def.name, target = %unit.target, code = e.code, "nothing to list here");
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(e),
+        }
         if let Some(bad) = rows.iter().find(|r| r.len() != def.columns.len()) {
             return Err(FetchError::classify(
                 "InternalError",
@@ -140,6 +152,7 @@ async fn run_unit<C>(unit: Unit<C>, contexts: &dyn Contexts<C>) -> Outcome {
     Outcome {
         table: def,
         target: unit.target,
+        cursor: if result.is_ok() { cursor } else { unit.cursor },
         result,
         elapsed,
     }
@@ -148,7 +161,7 @@ async fn run_unit<C>(unit: Unit<C>, contexts: &dyn Contexts<C>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Cloud, ColumnDef, ColumnType, Scope, Value};
+    use crate::{Cloud, ColumnDef, ColumnType, Scope, Value, WriteMode};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static DEF: TableDef = TableDef {
@@ -158,6 +171,8 @@ mod tests {
         scope: Scope::Region,
         columns: &[ColumnDef::new("id", ColumnType::Text, "Its id.")],
         permissions: &["test:ListThings"],
+        mode: WriteMode::Snapshot,
+        ignored_errors: &[],
     };
 
     struct Things;
@@ -171,6 +186,7 @@ mod tests {
             &self,
             ctx: &AtomicUsize,
             target: &Target,
+            _cursor: &mut Option<String>,
             rows: &mut Vec<Row>,
         ) -> Result<(), FetchError> {
             ctx.fetch_add(1, Ordering::SeqCst);
@@ -202,6 +218,7 @@ mod tests {
                 account_id: account.into(),
                 region: Some(region.into()),
             },
+            cursor: None,
         }
     }
 

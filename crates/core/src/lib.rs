@@ -16,5 +16,5 @@ mod value;
 
 pub use error::{FetchError, FetchErrorKind};
 pub use rate::{ApiBudget, RateBudgets};
-pub use table::{Cloud, ColumnDef, ColumnType, Scope, Table, TableDef, Target};
+pub use table::{Cloud, ColumnDef, ColumnType, Scope, Table, TableDef, Target, WriteMode};
 pub use value::{Row, Value};

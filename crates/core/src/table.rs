@@ -122,6 +122,21 @@ impl ColumnDef {
     }
 }
 
+/// How a unit's rows reach the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// The unit's rows are the whole truth for its scope: they replace the
+    /// scope's previous rows (inventory).
+    Snapshot,
+    /// The unit's rows are new or corrected rows: each replaces the stored row
+    /// with the same key, others are kept (audit events, cost by day). Such a
+    /// table resumes from the cursor its previous unit left.
+    Incremental {
+        /// The columns that identify a row within its scope.
+        key: &'static [&'static str],
+    },
+}
+
 /// A table's declaration: everything about it except how rows are fetched.
 #[derive(Debug)]
 pub struct TableDef {
@@ -138,6 +153,11 @@ pub struct TableDef {
     /// The API permissions the fetch calls, e.g. `ec2:DescribeInstances`. The
     /// Cloud Builder role's policy is generated from these.
     pub permissions: &'static [&'static str],
+    /// How its rows are written.
+    pub mode: WriteMode,
+    /// Provider error codes that mean "nothing to list here" for this table
+    /// (e.g. an account outside any organization): the unit succeeds empty.
+    pub ignored_errors: &'static [&'static str],
 }
 
 impl TableDef {
@@ -173,5 +193,15 @@ pub trait Table<C>: Send + Sync {
 
     /// Fetches every row for `target`, following every page, into `rows`.
     /// Each row holds the table's own columns, in declaration order.
-    async fn fetch(&self, ctx: &C, target: &Target, rows: &mut Vec<Row>) -> Result<(), FetchError>;
+    ///
+    /// `cursor` holds what the previous successful unit of this table and
+    /// target left (incremental tables only); the fetch leaves the new one
+    /// there. It is stored in the same transaction as the rows.
+    async fn fetch(
+        &self,
+        ctx: &C,
+        target: &Target,
+        cursor: &mut Option<String>,
+        rows: &mut Vec<Row>,
+    ) -> Result<(), FetchError>;
 }

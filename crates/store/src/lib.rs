@@ -50,15 +50,21 @@ pub trait Store {
     fn prepare(&mut self, defs: &[&'static TableDef]) -> Result<(), Error>;
     /// Records the start of a run.
     fn begin_run(&mut self, run: &RunRecord) -> Result<(), Error>;
-    /// Replaces the rows of `table` for `target` with `rows`, atomically.
-    fn replace(
+    /// Writes one unit's rows for `table` and `target` in one transaction: a
+    /// snapshot table's rows replace the scope's previous rows; an incremental
+    /// table's rows replace the stored rows with the same key. `cursor`, when
+    /// given, is stored in the same transaction.
+    fn write(
         &mut self,
         run_id: &str,
         scanned_at: OffsetDateTime,
         table: &TableDef,
         target: &Target,
         rows: &[Row],
+        cursor: Option<&str>,
     ) -> Result<(), Error>;
+    /// The cursor the last successful unit of `table` for `target` stored.
+    fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error>;
     /// Records a failed unit; the target's previous rows are kept.
     fn record_error(
         &mut self,

@@ -5,7 +5,7 @@
 //! reader sees the previous snapshot or the new one, never a mix.
 
 use crate::{Error, QueryResult, QueryValue, RunRecord, RunTotals, Store};
-use cloudbuilder_core::{ColumnType, FetchError, Row, TableDef, Target, Value};
+use cloudbuilder_core::{ColumnType, FetchError, Row, TableDef, Target, Value, WriteMode};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql, params};
 use std::path::{Path, PathBuf};
@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS cloudbuilder_scan_error (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cloudbuilder_scan_error_run ON cloudbuilder_scan_error (run_id);
+CREATE TABLE IF NOT EXISTS cloudbuilder_cursor (
+    table_name TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    cursor TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (table_name, account_id, region)
+);
 ";
 
 impl SqliteStore {
@@ -137,16 +145,28 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// A cell as SQLite stores it.
 struct Cell<'a>(&'a Value);
 
+impl Cell<'_> {
+    /// The cell as an owned SQL value, for parameters built from temporaries.
+    fn to_sql_owned(&self) -> rusqlite::types::Value {
+        use rusqlite::types::Value as Sql;
+        match self.0 {
+            Value::Null => Sql::Null,
+            Value::Text(s) => Sql::Text(s.clone()),
+            Value::Integer(n) => Sql::Integer(*n),
+            Value::Real(x) => Sql::Real(*x),
+            Value::Boolean(b) => Sql::Integer(i64::from(*b)),
+            Value::Timestamp(t) => Sql::Text(rfc3339(*t)),
+            Value::Json(j) => Sql::Text(j.to_string()),
+        }
+    }
+}
+
 impl ToSql for Cell<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self.0 {
-            Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            // Text is the bulk of most rows: bind it without copying.
             Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Value::Integer(n) => ToSqlOutput::Owned((*n).into()),
-            Value::Real(x) => ToSqlOutput::Owned((*x).into()),
-            Value::Boolean(b) => ToSqlOutput::Owned(i64::from(*b).into()),
-            Value::Timestamp(t) => ToSqlOutput::Owned(rfc3339(*t).into()),
-            Value::Json(j) => ToSqlOutput::Owned(j.to_string().into()),
+            _ => ToSqlOutput::Owned(self.to_sql_owned()),
         })
     }
 }
@@ -217,42 +237,70 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn replace(
+    fn write(
         &mut self,
         run_id: &str,
         scanned_at: OffsetDateTime,
         table: &TableDef,
         target: &Target,
         rows: &[Row],
+        cursor: Option<&str>,
     ) -> Result<(), Error> {
         let scanned_at = rfc3339(scanned_at);
+        let action = || format!("write {} for {target}", table.name);
+        let scope = table.scope.columns();
+        let scope_values: Vec<Option<&str>> = scope
+            .iter()
+            .map(|c| {
+                if c.name == "region" {
+                    target.region.as_deref()
+                } else {
+                    Some(target.account_id.as_str())
+                }
+            })
+            .collect();
+        let scope_filter: Vec<String> = scope
+            .iter()
+            .map(|c| format!("{} IS ?", quote(c.name)))
+            .collect();
         let tx = self.conn.transaction().map_err(Error::write("begin"))?;
         {
-            let action = || format!("replace {} for {target}", table.name);
-            let scope = table.scope.columns();
-            let scope_values: Vec<Option<&str>> = scope
-                .iter()
-                .map(|c| {
-                    if c.name == "region" {
-                        target.region.as_deref()
-                    } else {
-                        Some(target.account_id.as_str())
-                    }
-                })
-                .collect();
-            let filter: Vec<String> = scope
-                .iter()
-                .map(|c| format!("{} IS ?", quote(c.name)))
-                .collect();
-            tx.execute(
-                &format!(
-                    "DELETE FROM {} WHERE {}",
-                    quote(table.name),
-                    filter.join(" AND ")
-                ),
-                rusqlite::params_from_iter(scope_values.iter()),
-            )
-            .map_err(Error::write(action()))?;
+            // Which stored rows the new ones replace: the whole scope, or the rows with the same key.
+            let key_positions: Vec<usize> = match table.mode {
+                WriteMode::Snapshot => {
+                    tx.execute(
+                        &format!(
+                            "DELETE FROM {} WHERE {}",
+                            quote(table.name),
+                            scope_filter.join(" AND ")
+                        ),
+                        rusqlite::params_from_iter(scope_values.iter()),
+                    )
+                    .map_err(Error::write(action()))?;
+                    Vec::new()
+                }
+                WriteMode::Incremental { key } => key
+                    .iter()
+                    .filter_map(|k| table.columns.iter().position(|c| c.name == *k))
+                    .collect(),
+            };
+            let mut delete_by_key = if key_positions.is_empty() {
+                None
+            } else {
+                let key_filter: Vec<String> = key_positions
+                    .iter()
+                    .map(|&i| format!("{} IS ?", quote(table.columns[i].name)))
+                    .collect();
+                Some(
+                    tx.prepare(&format!(
+                        "DELETE FROM {} WHERE {} AND {}",
+                        quote(table.name),
+                        scope_filter.join(" AND "),
+                        key_filter.join(" AND ")
+                    ))
+                    .map_err(Error::write(action()))?,
+                )
+            };
 
             let names: Vec<String> = ["_run_id", "_scanned_at"]
                 .into_iter()
@@ -274,14 +322,49 @@ impl Store for SqliteStore {
                 .map(Value::from)
                 .collect();
             for row in rows {
+                if let Some(delete) = delete_by_key.as_mut() {
+                    let scope_cells = scope_values
+                        .iter()
+                        .map(|v| Cell(&Value::from(*v)).to_sql_owned());
+                    let key_cells = key_positions.iter().map(|&i| Cell(&row[i]).to_sql_owned());
+                    delete
+                        .execute(rusqlite::params_from_iter(scope_cells.chain(key_cells)))
+                        .map_err(Error::write(action()))?;
+                }
                 let cells = fixed.iter().chain(row.iter()).map(Cell);
                 insert
                     .execute(rusqlite::params_from_iter(cells))
                     .map_err(Error::write(action()))?;
             }
         }
+        if let Some(cursor) = cursor {
+            tx.execute(
+                "INSERT INTO cloudbuilder_cursor (table_name, account_id, region, cursor, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (table_name, account_id, region) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                params![table.name, target.account_id, target.region.as_deref().unwrap_or(""), cursor, scanned_at],
+            )
+            .map_err(Error::write(format!("store the cursor of {} for {target}", table.name)))?;
+        }
         tx.commit().map_err(Error::write("commit"))?;
         Ok(())
+    }
+
+    fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT cursor FROM cloudbuilder_cursor WHERE table_name = ?1 AND account_id = ?2 AND region = ?3")
+            .map_err(|e| Error::Query(one_line(&e)))?;
+        let mut rows = stmt
+            .query(params![
+                table.name,
+                target.account_id,
+                target.region.as_deref().unwrap_or("")
+            ])
+            .map_err(|e| Error::Query(one_line(&e)))?;
+        match rows.next().map_err(|e| Error::Query(one_line(&e)))? {
+            Some(row) => Ok(Some(row.get(0).map_err(|e| Error::Query(one_line(&e)))?)),
+            None => Ok(None),
+        }
     }
 
     fn record_error(
@@ -386,6 +469,8 @@ mod tests {
             ColumnDef::new("born", ColumnType::Timestamp, "Born."),
         ],
         permissions: &[],
+        mode: WriteMode::Snapshot,
+        ignored_errors: &[],
     };
 
     fn target(account: &str, region: &str) -> Target {
@@ -424,13 +509,20 @@ mod tests {
         let (_dir, mut store) = store();
         let now = OffsetDateTime::now_utc();
         store
-            .replace("r1", now, &THING, &target("1", "a"), &[row("x"), row("y")])
+            .write(
+                "r1",
+                now,
+                &THING,
+                &target("1", "a"),
+                &[row("x"), row("y")],
+                None,
+            )
             .expect("write");
         store
-            .replace("r1", now, &THING, &target("1", "b"), &[row("z")])
+            .write("r1", now, &THING, &target("1", "b"), &[row("z")], None)
             .expect("write");
         store
-            .replace("r2", now, &THING, &target("1", "a"), &[row("x")])
+            .write("r2", now, &THING, &target("1", "a"), &[row("x")], None)
             .expect("rewrite");
         assert_eq!(count(&store, "SELECT count(*) FROM aws_thing"), 2);
         assert_eq!(
@@ -449,16 +541,85 @@ mod tests {
         );
     }
 
+    static EVENT: TableDef = TableDef {
+        name: "aws_event",
+        cloud: Cloud::Aws,
+        description: "An event.",
+        scope: Scope::Region,
+        columns: &[
+            ColumnDef::new("day", ColumnType::Text, "Day."),
+            ColumnDef::new("service", ColumnType::Text, "Service."),
+            ColumnDef::new("amount", ColumnType::Real, "Amount."),
+        ],
+        permissions: &[],
+        mode: WriteMode::Incremental {
+            key: &["day", "service"],
+        },
+        ignored_errors: &[],
+    };
+
+    #[test]
+    fn incremental_rows_replace_by_key_and_the_cursor_commits_with_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+        store.prepare(&[&EVENT]).expect("prepare");
+        let now = OffsetDateTime::now_utc();
+        let t = target("1", "a");
+        let day = |d: &str, s: &str, a: f64| vec![Value::from(d), Value::from(s), Value::Real(a)];
+        assert_eq!(store.cursor(&EVENT, &t).expect("cursor"), None);
+        store
+            .write(
+                "r1",
+                now,
+                &EVENT,
+                &t,
+                &[day("01", "ec2", 1.0), day("02", "ec2", 2.0)],
+                Some("01"),
+            )
+            .expect("first");
+        store
+            .write(
+                "r2",
+                now,
+                &EVENT,
+                &t,
+                &[day("02", "ec2", 2.5), day("03", "ec2", 3.0)],
+                Some("02"),
+            )
+            .expect("second");
+        let out = store
+            .query("SELECT day, amount FROM aws_event ORDER BY day")
+            .expect("query");
+        assert_eq!(
+            out.rows,
+            [
+                [QueryValue::Text("01".into()), QueryValue::Real(1.0)],
+                [QueryValue::Text("02".into()), QueryValue::Real(2.5)],
+                [QueryValue::Text("03".into()), QueryValue::Real(3.0)],
+            ]
+        );
+        assert_eq!(
+            store.cursor(&EVENT, &t).expect("cursor").as_deref(),
+            Some("02")
+        );
+        assert_eq!(
+            store.cursor(&EVENT, &target("1", "b")).expect("cursor"),
+            None,
+            "cursors are per target"
+        );
+    }
+
     #[test]
     fn json_columns_work_with_sqlite_json_functions_and_round_trip_unicode() {
         let (_dir, mut store) = store();
         store
-            .replace(
+            .write(
                 "r",
                 OffsetDateTime::now_utc(),
                 &THING,
                 &target("1", "a"),
                 &[row("x")],
+                None,
             )
             .expect("write");
         let out = store
@@ -559,6 +720,8 @@ mod tests {
             scope: Scope::Region,
             columns: &[ColumnDef::new("id", ColumnType::Text, "Id.")],
             permissions: &[],
+            mode: WriteMode::Snapshot,
+            ignored_errors: &[],
         };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.db");
@@ -569,12 +732,13 @@ mod tests {
         let mut store = SqliteStore::open(&path).expect("reopen");
         store.prepare(&[&THING]).expect("v2");
         store
-            .replace(
+            .write(
                 "r",
                 OffsetDateTime::now_utc(),
                 &THING,
                 &target("1", "a"),
                 &[row("x")],
+                None,
             )
             .expect("write");
         assert_eq!(count(&store, "SELECT size FROM aws_thing"), 3);

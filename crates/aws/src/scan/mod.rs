@@ -27,6 +27,7 @@ pub fn plan_units(
                     account_id: account_id.to_owned(),
                     region: region.cloned(),
                 },
+                cursor: None,
             });
         };
         match table.def().scope {

@@ -5,6 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Volume;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -43,6 +44,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("tags", Json, "The volume's tags, as {\"Key\": \"Value\"}."),
     ],
     permissions: &["ec2:DescribeVolumes"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -55,6 +58,7 @@ impl Table<AwsContext> for EbsVolume {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -5,6 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Instance;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -65,6 +66,8 @@ static DEF: TableDef = TableDef {
         ),
     ],
     permissions: &["ec2:DescribeInstances"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -77,6 +80,7 @@ impl Table<AwsContext> for Ec2Instance {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         // Always paginated: unpaginated DescribeInstances has a smaller throttling bucket.

@@ -5,6 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_iam::types::Role;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -30,6 +31,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("assume_role_policy", Json, "The trust policy, decoded."),
     ],
     permissions: &["iam:ListRoles"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -42,6 +45,7 @@ impl Table<AwsContext> for IamRole {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -3,7 +3,7 @@
 use super::common::{IAM_READ, each_page, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -27,6 +27,8 @@ static DEF: TableDef = TableDef {
         ),
     ],
     permissions: &["iam:ListUsers"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -39,6 +41,7 @@ impl Table<AwsContext> for IamUser {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -5,6 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -44,6 +45,8 @@ static DEF: TableDef = TableDef {
         ),
     ],
     permissions: &["lambda:ListFunctions"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -56,6 +59,7 @@ impl Table<AwsContext> for LambdaFunction {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -3,7 +3,7 @@
 use super::common::{ORGANIZATIONS_READ, each_page, text, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -28,6 +28,8 @@ static DEF: TableDef = TableDef {
         ),
     ],
     permissions: &["organizations:ListAccounts"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -40,6 +42,7 @@ impl Table<AwsContext> for OrganizationsAccount {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -4,7 +4,7 @@ use super::common::{RDS_DESCRIBE, each_page, tags, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_rds::types::DbInstance;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -45,6 +45,8 @@ static DEF: TableDef = TableDef {
         ),
     ],
     permissions: &["rds:DescribeDBInstances"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -57,6 +59,7 @@ impl Table<AwsContext> for RdsDbInstance {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

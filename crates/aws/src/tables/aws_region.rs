@@ -3,7 +3,7 @@
 use super::common::{EC2_DESCRIBE, fetch_error};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -24,6 +24,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("endpoint", Text, "The region's EC2 endpoint."),
     ],
     permissions: &["ec2:DescribeRegions"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -36,6 +38,7 @@ impl Table<AwsContext> for AwsRegion {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         ctx.budgets.acquire(&EC2_DESCRIBE, target).await;

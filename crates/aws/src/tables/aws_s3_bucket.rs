@@ -6,6 +6,7 @@ use aws_sdk_s3::operation::get_bucket_tagging::GetBucketTaggingError;
 use aws_types::region::Region;
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -28,6 +29,8 @@ static DEF: TableDef = TableDef {
         "s3:GetBucketLocation",
         "s3:GetBucketTagging",
     ],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -40,6 +43,7 @@ impl Table<AwsContext> for S3Bucket {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         let mut buckets = Vec::new();

@@ -4,7 +4,7 @@ use super::common::{EC2_DESCRIBE, each_page, tags, text};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Vpc;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -31,6 +31,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("tags", Json, "The VPC's tags, as {\"Key\": \"Value\"}."),
     ],
     permissions: &["ec2:DescribeVpcs"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -43,6 +45,7 @@ impl Table<AwsContext> for AwsVpc {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

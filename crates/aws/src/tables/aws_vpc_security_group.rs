@@ -5,6 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use cloudbuilder_core::{
     Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    WriteMode,
 };
 
 /// The table.
@@ -35,6 +36,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("tags", Json, "The group's tags, as {\"Key\": \"Value\"}."),
     ],
     permissions: &["ec2:DescribeSecurityGroups"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -47,6 +50,7 @@ impl Table<AwsContext> for AwsVpcSecurityGroup {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

@@ -4,7 +4,7 @@ use super::common::{EC2_DESCRIBE, each_page, tags, text};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Subnet;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -40,6 +40,8 @@ static DEF: TableDef = TableDef {
         ColumnDef::new("tags", Json, "The subnet's tags, as {\"Key\": \"Value\"}."),
     ],
     permissions: &["ec2:DescribeSubnets"],
+    mode: WriteMode::Snapshot,
+    ignored_errors: &[],
 };
 
 #[async_trait::async_trait]
@@ -52,6 +54,7 @@ impl Table<AwsContext> for AwsVpcSubnet {
         &self,
         ctx: &AwsContext,
         target: &Target,
+        _cursor: &mut Option<String>,
         rows: &mut Vec<Row>,
     ) -> Result<(), FetchError> {
         each_page(

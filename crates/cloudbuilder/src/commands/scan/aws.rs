@@ -13,7 +13,7 @@ use aws_types::region::Region;
 use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole};
 use cloudbuilder_aws::{ExternalId, RoleArn};
 use cloudbuilder_core::engine::{self, Contexts};
-use cloudbuilder_core::{RateBudgets, Table};
+use cloudbuilder_core::{RateBudgets, Table, WriteMode};
 use cloudbuilder_store::{RunRecord, RunTotals, SqliteStore, Store};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -91,8 +91,14 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         started_at: OffsetDateTime::now_utc(),
     })?;
 
-    let units =
+    let mut units =
         cloudbuilder_aws::scan::plan_units(&tables, &accounts, &regions, management.as_deref());
+    // Incremental tables resume where their previous successful unit stopped.
+    for unit in &mut units {
+        if matches!(unit.table.def().mode, WriteMode::Incremental { .. }) {
+            unit.cursor = store.cursor(unit.table.def(), &unit.target)?;
+        }
+    }
     let mut progress = Progress::new(units.len());
     let contexts: Arc<dyn Contexts<AwsContext>> = Arc::new(AwsContexts::new(
         base,

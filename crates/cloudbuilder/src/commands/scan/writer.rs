@@ -1,5 +1,6 @@
-//! Turns scan outcomes into store writes: rows replace the unit's previous
-//! snapshot; a failure is recorded and the previous snapshot is kept.
+//! Turns scan outcomes into store writes: rows (and an incremental table's
+//! cursor) are written in one transaction; a failure is recorded and the
+//! previous rows are kept.
 
 use super::progress::Progress;
 use cloudbuilder_core::Target;
@@ -33,12 +34,13 @@ impl<'a> Writer<'a> {
         let written = match &outcome.result {
             Ok(rows) => self
                 .store
-                .replace(
+                .write(
                     self.run_id,
                     OffsetDateTime::now_utc(),
                     outcome.table,
                     &outcome.target,
                     rows,
+                    outcome.cursor.as_deref(),
                 )
                 .map(|()| rows.len()),
             Err(e) => self
