@@ -4,6 +4,7 @@
 //! optional config file) is not worth a line between the user and the result. Logs go to standard error; standard output is
 //! kept for results so that `eval "$(cloudbuilder creds assume …)"` works.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber.
@@ -24,6 +25,7 @@ pub fn init(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(verbose >= 2)
         .init();
 }

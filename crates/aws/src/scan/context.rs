@@ -16,6 +16,7 @@ use cloudbuilder_core::engine::Contexts;
 use cloudbuilder_core::{FetchError, RateBudgets, Target};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use time::Date;
 
 /// What an AWS table fetches with: the target's account and region, and
 /// service clients made on first use from one configuration.
@@ -27,6 +28,8 @@ pub struct AwsContext {
     pub region: String,
     /// The scan's rate budgets.
     pub budgets: Arc<RateBudgets>,
+    /// The scan's day (UTC): what is before it has closed.
+    pub today: Date,
     config: SdkConfig,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     organizations: OnceLock<aws_sdk_organizations::Client>,
@@ -34,6 +37,7 @@ pub struct AwsContext {
     iam: OnceLock<aws_sdk_iam::Client>,
     lambda: OnceLock<aws_sdk_lambda::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
+    cost_explorer: OnceLock<aws_sdk_costexplorer::Client>,
 }
 
 impl AwsContext {
@@ -72,6 +76,16 @@ impl AwsContext {
         self.rds
             .get_or_init(|| aws_sdk_rds::Client::new(&self.config))
     }
+
+    /// Cost Explorer, whose one endpoint is in us-east-1.
+    pub fn cost_explorer(&self) -> &aws_sdk_costexplorer::Client {
+        self.cost_explorer.get_or_init(|| {
+            let config = aws_sdk_costexplorer::config::Builder::from(&self.config)
+                .region(Region::from_static("us-east-1"))
+                .build();
+            aws_sdk_costexplorer::Client::from_conf(config)
+        })
+    }
 }
 
 /// The role assumed in each account.
@@ -92,6 +106,7 @@ pub struct AwsContexts {
     base: SdkConfig,
     role: Option<MemberRole>,
     budgets: Arc<RateBudgets>,
+    today: Date,
     default_region: String,
     credentials: tokio::sync::Mutex<HashMap<String, Result<SharedCredentialsProvider, FetchError>>>,
     contexts: Mutex<HashMap<Target, Arc<AwsContext>>>,
@@ -99,8 +114,13 @@ pub struct AwsContexts {
 
 impl AwsContexts {
     /// Contexts signed with `base`'s credentials, or, with `role`, with that role
-    /// assumed in each target's account.
-    pub fn new(base: SdkConfig, role: Option<MemberRole>, budgets: Arc<RateBudgets>) -> Self {
+    /// assumed in each target's account; `today` is the scan's day (UTC).
+    pub fn new(
+        base: SdkConfig,
+        role: Option<MemberRole>,
+        budgets: Arc<RateBudgets>,
+        today: Date,
+    ) -> Self {
         let default_region = base
             .region()
             .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
@@ -108,6 +128,7 @@ impl AwsContexts {
             base,
             role,
             budgets,
+            today,
             default_region,
             credentials: tokio::sync::Mutex::new(HashMap::new()),
             contexts: Mutex::new(HashMap::new()),
@@ -173,6 +194,7 @@ impl Contexts<AwsContext> for AwsContexts {
             account_id: target.account_id.clone(),
             region,
             budgets: Arc::clone(&self.budgets),
+            today: self.today,
             config,
             ec2: OnceLock::new(),
             organizations: OnceLock::new(),
@@ -180,6 +202,7 @@ impl Contexts<AwsContext> for AwsContexts {
             iam: OnceLock::new(),
             lambda: OnceLock::new(),
             rds: OnceLock::new(),
+            cost_explorer: OnceLock::new(),
         });
         self.contexts
             .lock()

@@ -34,21 +34,25 @@ pub async fn discover_accounts(
     let orgs = aws_sdk_organizations::Client::new(config);
     if !selection.org {
         let me = crate::sts::get_caller_identity(&aws_sdk_sts::Client::new(config)).await?;
-        // The organization table is scanned too when the caller is its management account.
+        // Organization-wide tables (the account list, cost) are read in the
+        // management account: the caller's, when it is one; the caller's own
+        // when it belongs to no organization (it pays its own bill).
         let management = match orgs.describe_organization().send().await {
             Ok(out) => out
                 .organization()
                 .and_then(|o| o.master_account_id())
+                .filter(|m| *m == me.account)
                 .map(str::to_owned),
-            Err(e) => {
-                tracing::debug!(
-                    "not scanning the organization: {}",
-                    Error::from_sdk("DescribeOrganization", e)
-                );
-                None
-            }
+            Err(e) => match Error::from_sdk("DescribeOrganization", e) {
+                err if err.code() == Some("AWSOrganizationsNotInUseException") => {
+                    Some(me.account.clone())
+                }
+                err => {
+                    tracing::debug!("not scanning organization-wide tables: {err}");
+                    None
+                }
+            },
         };
-        let management = management.filter(|m| *m == me.account);
         return Ok((
             vec![Account {
                 id: me.account,

@@ -29,7 +29,7 @@ static DEF: TableDef = TableDef {
     ],
     permissions: &["organizations:ListAccounts"],
     mode: WriteMode::Snapshot,
-    ignored_errors: &[],
+    ignored_errors: &["AWSOrganizationsNotInUseException"],
 };
 
 #[async_trait::async_trait]

@@ -2,6 +2,8 @@
 //! derived from tables — the SQL schema, `cloudbuilder tables`, the Cloud
 //! Builder role's permissions — is computed from [`TABLES`].
 
+mod aws_cost_by_account_monthly;
+mod aws_cost_by_service_daily;
 mod aws_ebs_volume;
 mod aws_ec2_instance;
 mod aws_iam_role;
@@ -15,6 +17,7 @@ mod aws_vpc;
 mod aws_vpc_security_group;
 mod aws_vpc_subnet;
 pub(crate) mod common;
+mod cost;
 
 use crate::scan::AwsContext;
 use cloudbuilder_core::{Table, TableDef};
@@ -33,6 +36,8 @@ pub static TABLES: &[&dyn Table<AwsContext>] = &[
     &aws_iam_user::IamUser,
     &aws_lambda_function::LambdaFunction,
     &aws_rds_db_instance::RdsDbInstance,
+    &aws_cost_by_service_daily::CostByServiceDaily,
+    &aws_cost_by_account_monthly::CostByAccountMonthly,
 ];
 
 /// The table named `name`.

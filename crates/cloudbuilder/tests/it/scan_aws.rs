@@ -469,3 +469,102 @@ fn lambda_functions_and_rds_instances_are_listed() {
         serde_json::json!([{"db_instance_identifier": "orders", "engine": "postgres", "team": "payments"}])
     );
 }
+
+/// Queues Cost Explorer answers in moto, in the order requests will take them.
+fn seed_cost(sb: &Sandbox, results: serde_json::Value) {
+    let body = serde_json::json!({ "results": results }).to_string();
+    let out = sb.run(sb.command("python3").args([
+        "-c",
+        "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(), headers={'Content-Type': 'application/json'}))",
+        &format!("{}/moto-api/static/ce/cost-and-usage-results", sb.moto.url()),
+        &body,
+    ]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+fn cost_day(start: &str, end: &str, service: &str, amount: &str) -> serde_json::Value {
+    serde_json::json!({
+        "TimePeriod": {"Start": start, "End": end},
+        "Total": {},
+        "Groups": [{"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}, "UsageQuantity": {"Amount": "10", "Unit": "N/A"}}}],
+        "Estimated": false
+    })
+}
+
+#[test]
+fn closed_cost_days_are_kept_and_never_requested_again() {
+    let sb = Sandbox::new();
+    let today = time::OffsetDateTime::now_utc().date();
+    let (yesterday, tomorrow) = (
+        today.previous_day().expect("day"),
+        today.next_day().expect("day"),
+    );
+    let (y, t, n) = (
+        yesterday.to_string(),
+        today.to_string(),
+        tomorrow.to_string(),
+    );
+    seed_cost(
+        &sb,
+        serde_json::json!([
+            {"ResultsByTime": [cost_day(&y, &t, "Amazon EC2", "4.50"), cost_day(&t, &n, "Amazon EC2", "1.00")]},
+            {"ResultsByTime": [cost_day(&t, &n, "Amazon EC2", "2.75")]},
+        ]),
+    );
+    let store = sb.path("scan.db").display().to_string();
+    let scan = || {
+        run(
+            &sb,
+            &[
+                "-v",
+                "scan",
+                "aws",
+                "--regions",
+                "us-east-1",
+                "--tables",
+                "aws_cost_by_service_daily",
+                "--store",
+                &store,
+            ],
+        )
+        .success()
+    };
+    let requests = |out: &cloudbuilder_testkit::Output| -> Vec<String> {
+        out.stderr
+            .lines()
+            .filter(|l| l.contains("Cost Explorer request"))
+            .map(str::to_owned)
+            .collect()
+    };
+
+    let first = scan();
+    let first_requests = requests(&first);
+    assert_eq!(first_requests.len(), 1, "{first_requests:?}");
+    assert!(
+        first_requests[0].contains(&format!("end={n}")),
+        "{first_requests:?}"
+    );
+
+    let second = scan();
+    let second_requests = requests(&second);
+    assert_eq!(second_requests.len(), 1, "{second_requests:?}");
+    assert!(
+        second_requests[0].contains(&format!("start={t}"))
+            && second_requests[0].contains(&format!("end={n}")),
+        "the second scan asks only for the open day: {second_requests:?}"
+    );
+
+    let rows = query(
+        &sb,
+        &store,
+        "SELECT period_start, service, unblended_cost_amount AS usd, usage_quantity_amount AS qty FROM aws_cost_by_service_daily ORDER BY 1",
+    );
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"period_start": y, "service": "Amazon EC2", "usd": 4.5, "qty": 10.0},
+            {"period_start": t, "service": "Amazon EC2", "usd": 2.75, "qty": 10.0},
+        ]),
+        "the closed day is kept; the open day is replaced by its newer figure"
+    );
+}

@@ -104,6 +104,7 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         base,
         role,
         Arc::new(RateBudgets::default()),
+        OffsetDateTime::now_utc().date(),
     ));
     let mut writer = Writer::new(&mut store, &run_id);
     engine::run(units, contexts, args.concurrency, |outcome| {
