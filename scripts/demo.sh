@@ -8,7 +8,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+  say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n== %s\n' "$*"; }
+fi
 
 ./scripts/bootstrap.sh
 say "Building cloudbuilder"
@@ -104,8 +108,10 @@ say "Scan the whole organization: every account, two regions (cloudbuilder scan 
 store="$demo/cloudbuilder.db"
 # Every table except aws_lambda_function: with authentication on, moto checks the
 # signature of Lambda's `GET /2015-03-31/functions/` differently from AWS.
+# Cost comes next, on its own.
 tables=$("$cb" tables --format json | python3 -c 'import json, sys
-print(",".join(t["name"] for t in json.load(sys.stdin) if t["name"] != "aws_lambda_function"))')
+print(",".join(t["name"] for t in json.load(sys.stdin)
+               if t["name"] != "aws_lambda_function" and not t["name"].startswith("aws_cost_")))')
 "$cb" scan aws --org --external-id demo-tenant-42 --regions us-east-1,eu-west-1 --tables "$tables" --store "$store"
 
 say "Instances per account and region (cloudbuilder query)"
@@ -117,7 +123,29 @@ say "Running instances by team tag, as JSON"
 "$cb" query --store "$store" --format json "SELECT tags ->> '$.team' AS team, count(*) AS running
   FROM aws_ec2_instance WHERE instance_state = 'running' GROUP BY 1 ORDER BY 2 DESC"
 
-say "What the scan recorded about itself"
+say "Cost by service per day, from Cost Explorer in the management account"
+# moto answers Cost Explorer from a queue of results: a week of spend for it to serve.
+python3 - "$AWS_ENDPOINT_URL" <<'PY'
+import datetime, json, sys, urllib.request
+today = datetime.date.today()
+spend = {"Amazon Elastic Compute Cloud - Compute": 41.20, "Amazon Relational Database Service": 18.75,
+         "Amazon Simple Storage Service": 6.10, "AWS CloudTrail": 1.05}
+days = []
+for back in range(7, -1, -1):
+    start = today - datetime.timedelta(days=back)
+    days.append({"TimePeriod": {"Start": str(start), "End": str(start + datetime.timedelta(days=1))},
+                 "Total": {}, "Estimated": back == 0,
+                 "Groups": [{"Keys": [service], "Metrics": {"UnblendedCost": {"Amount": f"{usd * (1 + back / 50):.4f}", "Unit": "USD"}}}
+                            for service, usd in spend.items()]})
+body = json.dumps({"results": [{"ResultsByTime": days}]}).encode()
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/moto-api/static/ce/cost-and-usage-results", data=body,
+                                              headers={"Content-Type": "application/json"}))
+PY
+"$cb" scan aws --org --external-id demo-tenant-42 --regions us-east-1 --tables aws_cost_by_service_daily --store "$store"
+"$cb" query --store "$store" "SELECT service, printf('%.2f', sum(unblended_cost_amount)) AS usd_last_8_days
+  FROM aws_cost_by_service_daily GROUP BY 1 ORDER BY sum(unblended_cost_amount) DESC"
+
+say "What the scans recorded about themselves"
 "$cb" query --store "$store" "SELECT run_id, status, units, rows, errors FROM cloudbuilder_run"
 
 say "Done: the emulator is stopped and the demo files removed"
