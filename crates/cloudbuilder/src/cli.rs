@@ -101,6 +101,11 @@ pub struct ScanAwsArgs {
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 
+    /// Read CloudTrail events from this bucket's log files (an organization or account
+    /// trail) instead of LookupEvents; read as the management account's Cloud Builder role.
+    #[arg(long, value_name = "BUCKET")]
+    pub trail_bucket: Option<String>,
+
     /// The AWS CLI profile whose credentials scan (assume the member roles).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,

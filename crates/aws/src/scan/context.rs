@@ -6,6 +6,7 @@
 //! its answer reused), so that a member whose role cannot be assumed is one
 //! clear error per unit instead of a credential failure deep in a request.
 
+use super::TrailReader;
 use aws_config::SdkConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::Credentials;
@@ -30,6 +31,8 @@ pub struct AwsContext {
     pub budgets: Arc<RateBudgets>,
     /// The scan's day (UTC): what is before it has closed.
     pub today: Date,
+    /// The CloudTrail bucket to read events from, when the scan names one.
+    pub trail: Option<Arc<TrailReader>>,
     config: SdkConfig,
     ec2: OnceLock<aws_sdk_ec2::Client>,
     organizations: OnceLock<aws_sdk_organizations::Client>,
@@ -38,6 +41,7 @@ pub struct AwsContext {
     lambda: OnceLock<aws_sdk_lambda::Client>,
     rds: OnceLock<aws_sdk_rds::Client>,
     cost_explorer: OnceLock<aws_sdk_costexplorer::Client>,
+    cloudtrail: OnceLock<aws_sdk_cloudtrail::Client>,
 }
 
 impl AwsContext {
@@ -86,6 +90,21 @@ impl AwsContext {
             aws_sdk_costexplorer::Client::from_conf(config)
         })
     }
+
+    /// CloudTrail.
+    pub fn cloudtrail(&self) -> &aws_sdk_cloudtrail::Client {
+        self.cloudtrail
+            .get_or_init(|| aws_sdk_cloudtrail::Client::new(&self.config))
+    }
+}
+
+/// The CloudTrail bucket a scan reads events from.
+#[derive(Debug, Clone)]
+pub struct TrailBucket {
+    /// The bucket's name.
+    pub bucket: String,
+    /// The account whose Cloud Builder role reads it (else the scanner's own credentials).
+    pub reader_account: Option<String>,
 }
 
 /// The role assumed in each account.
@@ -107,6 +126,8 @@ pub struct AwsContexts {
     role: Option<MemberRole>,
     budgets: Arc<RateBudgets>,
     today: Date,
+    trail: Option<TrailBucket>,
+    trail_reader: tokio::sync::OnceCell<Result<Arc<TrailReader>, FetchError>>,
     default_region: String,
     credentials: tokio::sync::Mutex<HashMap<String, Result<SharedCredentialsProvider, FetchError>>>,
     contexts: Mutex<HashMap<Target, Arc<AwsContext>>>,
@@ -129,10 +150,40 @@ impl AwsContexts {
             role,
             budgets,
             today,
+            trail: None,
+            trail_reader: tokio::sync::OnceCell::new(),
             default_region,
             credentials: tokio::sync::Mutex::new(HashMap::new()),
             contexts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Reads CloudTrail events from `trail` instead of LookupEvents.
+    pub fn with_trail(mut self, trail: TrailBucket) -> Self {
+        self.trail = Some(trail);
+        self
+    }
+
+    async fn trail_reader(&self) -> Result<Option<Arc<TrailReader>>, FetchError> {
+        let Some(trail) = &self.trail else {
+            return Ok(None);
+        };
+        self.trail_reader
+            .get_or_init(|| async {
+                let credentials = match &trail.reader_account {
+                    Some(account) => self.account_credentials(account).await?,
+                    None => None,
+                };
+                let mut config = self.base.to_builder();
+                if let Some(credentials) = credentials {
+                    config.set_credentials_provider(Some(credentials));
+                }
+                let s3 = aws_sdk_s3::Client::new(&config.build());
+                Ok(Arc::new(TrailReader::new(s3, trail.bucket.clone())))
+            })
+            .await
+            .clone()
+            .map(Some)
     }
 
     async fn account_credentials(
@@ -180,6 +231,7 @@ impl Contexts<AwsContext> for AwsContexts {
             return Ok(Arc::clone(ctx));
         }
         let credentials = self.account_credentials(&target.account_id).await?;
+        let trail = self.trail_reader().await?;
         let region = target
             .region
             .clone()
@@ -195,6 +247,7 @@ impl Contexts<AwsContext> for AwsContexts {
             region,
             budgets: Arc::clone(&self.budgets),
             today: self.today,
+            trail,
             config,
             ec2: OnceLock::new(),
             organizations: OnceLock::new(),
@@ -203,6 +256,7 @@ impl Contexts<AwsContext> for AwsContexts {
             lambda: OnceLock::new(),
             rds: OnceLock::new(),
             cost_explorer: OnceLock::new(),
+            cloudtrail: OnceLock::new(),
         });
         self.contexts
             .lock()

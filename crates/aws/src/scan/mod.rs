@@ -2,9 +2,11 @@
 
 mod context;
 mod discover;
+mod trail;
 
-pub use context::{AwsContext, AwsContexts, MemberRole};
+pub use context::{AwsContext, AwsContexts, MemberRole, TrailBucket};
 pub use discover::{Account, AccountSelection, discover_accounts, enabled_regions};
+pub use trail::TrailReader;
 
 use cloudbuilder_core::engine::Unit;
 use cloudbuilder_core::{Scope, Table, Target};

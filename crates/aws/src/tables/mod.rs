@@ -2,6 +2,7 @@
 //! derived from tables — the SQL schema, `cloudbuilder tables`, the Cloud
 //! Builder role's permissions — is computed from [`TABLES`].
 
+mod aws_cloudtrail_event;
 mod aws_cost_by_account_monthly;
 mod aws_cost_by_service_daily;
 mod aws_ebs_volume;
@@ -36,6 +37,7 @@ pub static TABLES: &[&dyn Table<AwsContext>] = &[
     &aws_iam_user::IamUser,
     &aws_lambda_function::LambdaFunction,
     &aws_rds_db_instance::RdsDbInstance,
+    &aws_cloudtrail_event::CloudTrailEvent,
     &aws_cost_by_service_daily::CostByServiceDaily,
     &aws_cost_by_account_monthly::CostByAccountMonthly,
 ];
@@ -105,7 +107,7 @@ mod tests {
         for p in &permissions {
             let action = p.split_once(':').map(|(_, a)| a).unwrap_or_default();
             assert!(
-                ["Describe", "List", "Get"]
+                ["Describe", "List", "Get", "Lookup"]
                     .iter()
                     .any(|verb| action.starts_with(verb)),
                 "{p} is not a read"

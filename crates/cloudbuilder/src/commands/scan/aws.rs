@@ -10,7 +10,7 @@ use anyhow::Context;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_types::region::Region;
-use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole};
+use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole, TrailBucket};
 use cloudbuilder_aws::{ExternalId, RoleArn};
 use cloudbuilder_core::engine::{self, Contexts};
 use cloudbuilder_core::{RateBudgets, Table, WriteMode};
@@ -100,12 +100,24 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut progress = Progress::new(units.len());
-    let contexts: Arc<dyn Contexts<AwsContext>> = Arc::new(AwsContexts::new(
+    let reader_account = role.as_ref().and_then(|_| {
+        management
+            .clone()
+            .or_else(|| accounts.first().map(|a| a.id.clone()))
+    });
+    let mut aws_contexts = AwsContexts::new(
         base,
         role,
         Arc::new(RateBudgets::default()),
         OffsetDateTime::now_utc().date(),
-    ));
+    );
+    if let Some(bucket) = &args.trail_bucket {
+        aws_contexts = aws_contexts.with_trail(TrailBucket {
+            bucket: bucket.clone(),
+            reader_account,
+        });
+    }
+    let contexts: Arc<dyn Contexts<AwsContext>> = Arc::new(aws_contexts);
     let mut writer = Writer::new(&mut store, &run_id);
     engine::run(units, contexts, args.concurrency, |outcome| {
         writer.write(outcome, &mut progress)
@@ -236,6 +248,15 @@ fn validate(args: &ScanAwsArgs) -> Result<(), anyhow::Error> {
             )
         })?;
     }
+    if let Some(bucket) = &args.trail_bucket {
+        let ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !ok {
+            return Err(UsageError::new("--trail-bucket", format!("'{bucket}' is not a bucket name; use 3-63 of lowercase letters, digits, dots and dashes")).into());
+        }
+    }
     if let Some(id) = &args.external_id {
         ExternalId::parse("--external-id", id)?;
     }
@@ -272,6 +293,9 @@ fn describe(args: &ScanAwsArgs) -> String {
     parts.push(format!("--regions {}", args.regions));
     if let Some(tables) = &args.tables {
         parts.push(format!("--tables {tables}"));
+    }
+    if let Some(bucket) = &args.trail_bucket {
+        parts.push(format!("--trail-bucket {bucket}"));
     }
     parts.join(" ")
 }
