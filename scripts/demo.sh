@@ -106,20 +106,29 @@ aws --profile cloud-builder-static sts get-caller-identity --query Arn --output 
 
 say "Scan the whole organization: every account, two regions (cloudbuilder scan aws --org)"
 store="$demo/cloudbuilder.db"
-# Every table except aws_lambda_function (with authentication on, moto checks the
-# signature of Lambda's `GET /2015-03-31/functions/` differently from AWS) and
-# aws_cloudtrail_event (moto has no LookupEvents; the trail bucket comes later).
+# Every table except aws_lambda_function: with authentication on, moto checks the
+# signature of Lambda's `GET /2015-03-31/functions/` differently from AWS.
+# CloudTrail events come from the organization trail's bucket.
 # Cost comes next, on its own.
 tables=$("$cb" tables --format json | python3 -c 'import json, sys
 print(",".join(t["name"] for t in json.load(sys.stdin)
-               if t["name"] not in ("aws_lambda_function", "aws_cloudtrail_event")
+               if t["name"] != "aws_lambda_function"
                and not t["name"].startswith("aws_cost_")))')
-"$cb" scan aws --org --external-id demo-tenant-42 --regions us-east-1,eu-west-1 --tables "$tables" --store "$store"
+"$cb" scan aws --org --external-id demo-tenant-42 --regions us-east-1,eu-west-1 --tables "$tables" \
+  --trail-bucket org-cloudtrail-logs --store "$store"
 
 say "Instances per account and region (cloudbuilder query)"
 "$cb" query --store "$store" "SELECT a.name AS account, i.region, count(*) AS instances
   FROM aws_ec2_instance i JOIN aws_organizations_account a ON a.id = i.account_id
   GROUP BY 1, 2 ORDER BY 1, 2"
+
+say "Latest audit events across the organization"
+"$cb" query --store "$store" "SELECT a.name AS account, e.event_time, e.event_source, e.event_name, e.user_type
+  FROM aws_cloudtrail_event e JOIN aws_organizations_account a ON a.id = e.account_id
+  ORDER BY e.event_time DESC LIMIT 6"
+
+say "Buckets and their regions"
+"$cb" query --store "$store" "SELECT account_id, name, bucket_region, tags ->> '$.team' AS team FROM aws_s3_bucket ORDER BY name"
 
 say "Running instances by team tag, as JSON"
 "$cb" query --store "$store" --format json "SELECT tags ->> '$.team' AS team, count(*) AS running

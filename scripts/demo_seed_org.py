@@ -2,11 +2,15 @@
 
 Makes the management account an organization with an OU `workloads` holding
 three member accounts; gives every member a CloudBuilder role (trusting the
-scanner user, with the external id) and a few tagged EC2 instances in two
-regions. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID READ_POLICY_JSON
+scanner user, with the external id), a tagged S3 bucket and a few tagged EC2
+instances in two regions; and delivers published CloudTrail log files into an
+organization trail bucket, `org-cloudtrail-logs`, as CloudTrail lays them out. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID READ_POLICY_JSON
 """
 
+import datetime
+import gzip
 import json
+import pathlib
 import sys
 
 import botocore.session
@@ -22,7 +26,7 @@ def client(service, region="us-east-1", creds=None):
 
 
 orgs = client("organizations")
-orgs.create_organization(FeatureSet="ALL")
+org_id = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
 root = orgs.list_roots()["Roots"][0]["Id"]
 ou = orgs.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
 trust = json.dumps({
@@ -34,6 +38,7 @@ trust = json.dumps({
         "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
     }],
 })
+members = []
 for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
     account = orgs.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]
     orgs.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
@@ -44,6 +49,9 @@ for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
     iam = client("iam", creds=creds)
     iam.create_role(RoleName="CloudBuilder", AssumeRolePolicyDocument=trust, Tags=[{"Key": "managed-by", "Value": "cloudbuilder"}])
     iam.put_role_policy(RoleName="CloudBuilder", PolicyName="cloud-builder-read", PolicyDocument=read)
+    s3 = client("s3", creds=creds)
+    s3.create_bucket(Bucket=f"{name}-artifacts-{account}")
+    s3.put_bucket_tagging(Bucket=f"{name}-artifacts-{account}", Tagging={"TagSet": [{"Key": "team", "Value": name.split("-")[0]}]})
     for region in REGIONS:
         ec2 = client("ec2", region, creds)
         ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
@@ -54,4 +62,18 @@ for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
                     {"Key": "Name", "Value": f"{name}-{region}-{i + 1}"}, {"Key": "team", "Value": name.split("-")[0]},
                 ]}],
             )
-    print(f"  member {account} ({name}): CloudBuilder role, {instances} instance(s) in each of {', '.join(REGIONS)}")
+    print(f"  member {account} ({name}): CloudBuilder role, a bucket, {instances} instance(s) in each of {', '.join(REGIONS)}")
+    members.append(account)
+
+# The organization trail's bucket, in the management account, with published log files.
+fixtures = pathlib.Path(__file__).resolve().parent.parent / "crates/cloudbuilder/tests/fixtures/cloudtrail"
+trail = client("s3")
+trail.create_bucket(Bucket="org-cloudtrail-logs")
+day = datetime.date.today()
+for i, (account, path) in enumerate(zip(members, sorted(fixtures.glob("*.json")))):
+    records = json.loads(path.read_text())
+    body = gzip.compress(json.dumps(records if isinstance(records, dict) else {"Records": records}).encode())
+    key = (f"AWSLogs/{org_id}/{account}/CloudTrail/us-east-1/{day:%Y/%m/%d}/"
+           f"{account}_CloudTrail_us-east-1_{day:%Y%m%d}T{10 + i:02d}00Z_demo{i}.json.gz")
+    trail.put_object(Bucket="org-cloudtrail-logs", Key=key, Body=body)
+print(f"  trail bucket org-cloudtrail-logs: {len(members)} log files under AWSLogs/{org_id}/")
