@@ -24,6 +24,9 @@ pub struct ApiBudget {
 
 type Key = (String, Option<String>, &'static str);
 
+/// The share of a published refill rate a scan uses.
+const HEADROOM: f64 = 0.9;
+
 /// The token buckets of one scan, created on first use.
 #[derive(Debug)]
 pub struct RateBudgets {
@@ -73,8 +76,14 @@ impl RateBudgets {
                     // The clamp keeps the value in 1..=u32::MAX, so the conversion is exact.
                     NonZeroU32::new(value as u32).unwrap_or(NonZeroU32::MIN)
                 };
+                // Refill a little under the published rate: requests reach the
+                // provider later than they leave, and a bucket paced exactly at
+                // its limit is throttled on that jitter.
+                let per_second = (f64::from(api.per_second) * self.scale * HEADROOM).max(0.001);
                 let quota =
-                    Quota::per_second(scaled(api.per_second)).allow_burst(scaled(api.burst));
+                    Quota::with_period(std::time::Duration::from_secs_f64(1.0 / per_second))
+                        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                        .allow_burst(scaled(api.burst));
                 Arc::new(RateLimiter::direct(quota))
             })
             .clone()

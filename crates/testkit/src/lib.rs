@@ -6,10 +6,12 @@
 //! AWS config files, and builds commands (the real `aws` CLI, cloudbuilder)
 //! whose environment holds only what the test put there.
 
+mod cloudtrail_fake;
 mod moto;
 mod org;
 mod sandbox;
 
+pub use cloudtrail_fake::CloudTrailFake;
 pub use moto::Moto;
 pub use org::{OrgFixture, OrgSpec};
 pub use sandbox::{ACCOUNT, Output, Sandbox, ScannerFixture};

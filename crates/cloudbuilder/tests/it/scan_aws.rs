@@ -681,3 +681,63 @@ fn trail_bucket_scans_read_only_new_log_files_and_never_store_response_elements(
         );
     }
 }
+
+#[test]
+fn lookup_events_are_paged_paced_and_resumed_against_the_published_model() {
+    let mut sb = Sandbox::new();
+    let fake = cloudbuilder_testkit::CloudTrailFake::start(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/cloudtrail"
+        )),
+        120,
+    );
+    sb.set_var("AWS_ENDPOINT_URL_CLOUDTRAIL", fake.url());
+    let store = sb.path("scan.db").display().to_string();
+    let args = [
+        "scan",
+        "aws",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--tables",
+        "aws_cloudtrail_event",
+        "--store",
+        &store,
+    ];
+    run(&sb, &args).success();
+
+    let stats = fake.stats();
+    assert_eq!(
+        stats["invalid"], 0,
+        "every request fits the published model: {stats}"
+    );
+    assert_eq!(
+        stats["throttled"], 0,
+        "the 2/s budget keeps the scan under LookupEvents' limit: {stats}"
+    );
+    assert_eq!(
+        stats["requests"], 6,
+        "120 events are 3 pages of 50, in each of 2 regions: {stats}"
+    );
+    let per_region = query(
+        &sb,
+        &store,
+        "SELECT region, count(*) AS n FROM aws_cloudtrail_event GROUP BY 1 ORDER BY 1",
+    );
+    assert_eq!(
+        per_region,
+        serde_json::json!([{"region": "eu-west-1", "n": 120}, {"region": "us-east-1", "n": 120}])
+    );
+
+    // The second scan starts at the newest event seen: one page per region, no duplicates.
+    run(&sb, &args).success();
+    let stats = fake.stats();
+    assert_eq!(stats["requests"], 8, "{stats}");
+    assert_eq!(stats["invalid"], 0, "{stats}");
+    let total = query(
+        &sb,
+        &store,
+        "SELECT count(*) AS n FROM aws_cloudtrail_event",
+    );
+    assert_eq!(total, serde_json::json!([{"n": 240}]));
+}
