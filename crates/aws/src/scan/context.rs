@@ -98,6 +98,9 @@ impl AwsContext {
     }
 }
 
+/// An account's credentials, assumed once.
+type AccountCredentials = Arc<tokio::sync::OnceCell<Result<SharedCredentialsProvider, FetchError>>>;
+
 /// The CloudTrail bucket a scan reads events from.
 #[derive(Debug, Clone)]
 pub struct TrailBucket {
@@ -129,7 +132,9 @@ pub struct AwsContexts {
     trail: Option<TrailBucket>,
     trail_reader: tokio::sync::OnceCell<Result<Arc<TrailReader>, FetchError>>,
     default_region: String,
-    credentials: tokio::sync::Mutex<HashMap<String, Result<SharedCredentialsProvider, FetchError>>>,
+    /// One cell per account, so that accounts assume their roles concurrently
+    /// while units of the same account wait for the one AssumeRole.
+    credentials: Mutex<HashMap<String, AccountCredentials>>,
     contexts: Mutex<HashMap<Target, Arc<AwsContext>>>,
 }
 
@@ -153,7 +158,7 @@ impl AwsContexts {
             trail: None,
             trail_reader: tokio::sync::OnceCell::new(),
             default_region,
-            credentials: tokio::sync::Mutex::new(HashMap::new()),
+            credentials: Mutex::new(HashMap::new()),
             contexts: Mutex::new(HashMap::new()),
         }
     }
@@ -193,10 +198,25 @@ impl AwsContexts {
         let Some(role) = &self.role else {
             return Ok(None);
         };
-        let mut cache = self.credentials.lock().await;
-        if let Some(known) = cache.get(account_id) {
-            return known.clone().map(Some);
-        }
+        let cell = Arc::clone(
+            self.credentials
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(account_id.to_owned())
+                .or_default(),
+        );
+        cell.get_or_init(|| self.assume(role, account_id))
+            .await
+            .clone()
+            .map(Some)
+    }
+
+    /// The first AssumeRole of the role in `account_id`, and the provider that refreshes it.
+    async fn assume(
+        &self,
+        role: &MemberRole,
+        account_id: &str,
+    ) -> Result<SharedCredentialsProvider, FetchError> {
         let arn = format!(
             "arn:{}:iam::{account_id}:role/{}",
             role.partition, role.name
@@ -207,15 +227,13 @@ impl AwsContexts {
             builder = builder.external_id(id.clone());
         }
         let provider = builder.configure(&self.base).build().await;
-        let result = match provider.provide_credentials().await {
+        match provider.provide_credentials().await {
             Ok(first) => Ok(SharedCredentialsProvider::new(Primed {
                 first: Mutex::new(Some(first)),
                 inner: provider,
             })),
             Err(e) => Err(assume_error(&arn, &e)),
-        };
-        cache.insert(account_id.to_owned(), result.clone());
-        result.map(Some)
+        }
     }
 }
 

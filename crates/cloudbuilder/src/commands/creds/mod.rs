@@ -54,9 +54,7 @@ pub fn user_cache() -> Option<CredentialCache> {
 /// Builds the AssumeRole request: flags first, then the profile's keys, then defaults.
 async fn request_from(args: &RoleArgs) -> anyhow::Result<AssumeRoleRequest> {
     let profile = match &args.profile {
-        Some(name) => {
-            Some(cloudbuilder_aws::read_profile(name, &aws_types_env(), &aws_types_fs()).await?)
-        }
+        Some(name) => Some(read_profile(name).await?),
         None => None,
     };
 
@@ -182,12 +180,12 @@ fn local_user() -> Option<String> {
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
 }
 
-fn aws_types_env() -> aws_types::os_shim_internal::Env {
-    aws_types::os_shim_internal::Env::real()
-}
-
-fn aws_types_fs() -> aws_types::os_shim_internal::Fs {
-    aws_types::os_shim_internal::Fs::real()
+/// Reads an AWS CLI profile from the real environment and files.
+pub async fn read_profile(
+    name: &str,
+) -> Result<cloudbuilder_aws::ProfileSettings, cloudbuilder_aws::Error> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    cloudbuilder_aws::read_profile(name, &Env::real(), &Fs::real()).await
 }
 
 /// Asks for the MFA code on the terminal, or explains why it cannot.

@@ -13,12 +13,7 @@ pub async fn run(args: WhoamiArgs) -> anyhow::Result<ExitCode> {
     let source = match &args.profile {
         Some(name) => {
             // Read it first so that an unknown name is a usage error, not a chain failure.
-            cloudbuilder_aws::read_profile(
-                name,
-                &aws_types::os_shim_internal::Env::real(),
-                &aws_types::os_shim_internal::Fs::real(),
-            )
-            .await?;
+            super::read_profile(name).await?;
             SourceCredentials::Profile(name.clone())
         }
         None => SourceCredentials::DefaultChain,
