@@ -3,6 +3,7 @@
 //! and a scanner identity (an IAM user with keys) in the management account.
 
 use crate::Sandbox;
+use crate::sandbox::{allow_policy, trust_policy};
 
 /// What [`Sandbox::organization`] made.
 #[derive(Debug, Clone)]
@@ -91,39 +92,14 @@ impl Sandbox {
             members.push(id);
         }
 
-        let user = json(self.aws(&["iam", "create-user", "--user-name", "scanner"]));
-        let scanner_arn = text(&user["User"]["Arn"]);
-        let key = json(self.aws(&["iam", "create-access-key", "--user-name", "scanner"]));
-        let allow = |actions: &[&str]| {
-            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}).to_string()
-        };
-        self.aws(&[
-            "iam",
-            "put-user-policy",
-            "--user-name",
-            "scanner",
-            "--policy-name",
-            "scanner",
-            "--policy-document",
-            &allow(&[
-                "sts:AssumeRole",
-                "sts:GetCallerIdentity",
-                "organizations:Describe*",
-                "organizations:List*",
-                "ec2:DescribeRegions",
-            ]),
-        ])
-        .success();
-        let trust = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"AWS": scanner_arn},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": spec.external_id}}
-            }]
-        })
-        .to_string();
+        let (scanner_arn, key_id, key_secret) = self.create_scanner_user(&[
+            "sts:AssumeRole",
+            "sts:GetCallerIdentity",
+            "organizations:Describe*",
+            "organizations:List*",
+            "ec2:DescribeRegions",
+        ]);
+        let trust = trust_policy(&scanner_arn, Some(spec.external_id));
 
         let amis: Vec<String> = spec
             .regions
@@ -161,7 +137,7 @@ impl Sandbox {
             "--policy-name",
             "read",
             "--policy-document",
-            &allow(spec.role_actions),
+            &allow_policy(spec.role_actions),
         ])
         .success();
 
@@ -212,7 +188,7 @@ impl Sandbox {
                     "--policy-name",
                     "read",
                     "--policy-document",
-                    &allow(actions),
+                    &allow_policy(actions),
                 ],
             )
             .success();
@@ -269,11 +245,8 @@ impl Sandbox {
         }
 
         self.moto.enable_auth();
-        self.set_var("AWS_ACCESS_KEY_ID", &text(&key["AccessKey"]["AccessKeyId"]));
-        self.set_var(
-            "AWS_SECRET_ACCESS_KEY",
-            &text(&key["AccessKey"]["SecretAccessKey"]),
-        );
+        self.set_var("AWS_ACCESS_KEY_ID", &key_id);
+        self.set_var("AWS_SECRET_ACCESS_KEY", &key_secret);
         OrgFixture {
             management,
             members,

@@ -179,51 +179,9 @@ impl Sandbox {
     /// itself call sts:AssumeRole, for role-chaining tests), then turns
     /// on moto's authentication and makes the scanner's keys the ones in effect.
     pub fn scanner(&mut self, external_id: Option<&str>) -> ScannerFixture {
-        let user = self
-            .aws(&["iam", "create-user", "--user-name", "scanner"])
-            .success()
-            .json();
-        let user_arn = user["User"]["Arn"].as_str().expect("user arn").to_owned();
-        let key = self
-            .aws(&["iam", "create-access-key", "--user-name", "scanner"])
-            .success()
-            .json();
-        let access_key_id = key["AccessKey"]["AccessKeyId"]
-            .as_str()
-            .expect("key id")
-            .to_owned();
-        let secret_access_key = key["AccessKey"]["SecretAccessKey"]
-            .as_str()
-            .expect("secret")
-            .to_owned();
-        let allow = |actions: &[&str]| {
-            serde_json::json!({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
-            })
-            .to_string()
-        };
-        self.aws(&[
-            "iam",
-            "put-user-policy",
-            "--user-name",
-            "scanner",
-            "--policy-name",
-            "assume",
-            "--policy-document",
-            &allow(&["sts:AssumeRole", "sts:GetCallerIdentity"]),
-        ])
-        .success();
-        let mut statement = serde_json::json!({
-            "Effect": "Allow",
-            "Principal": {"AWS": user_arn},
-            "Action": "sts:AssumeRole",
-        });
-        if let Some(id) = external_id {
-            statement["Condition"] = serde_json::json!({"StringEquals": {"sts:ExternalId": id}});
-        }
-        let trust =
-            serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string();
+        let (user_arn, access_key_id, secret_access_key) =
+            self.create_scanner_user(&["sts:AssumeRole", "sts:GetCallerIdentity"]);
+        let trust = trust_policy(&user_arn, external_id);
         let role = self
             .aws(&[
                 "iam",
@@ -244,7 +202,7 @@ impl Sandbox {
             "--policy-name",
             "read",
             "--policy-document",
-            &allow(&["sts:GetCallerIdentity", "sts:AssumeRole", "ec2:Describe*"]),
+            &allow_policy(&["sts:GetCallerIdentity", "sts:AssumeRole", "ec2:Describe*"]),
         ])
         .success();
         self.moto.enable_auth();
@@ -257,6 +215,61 @@ impl Sandbox {
             role_arn,
         }
     }
+}
+
+impl Sandbox {
+    /// Creates the IAM user `scanner` with an access key and an inline policy
+    /// allowing `actions`; returns its ARN, key id and secret.
+    pub(crate) fn create_scanner_user(&self, actions: &[&str]) -> (String, String, String) {
+        let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+        let user = self
+            .aws(&["iam", "create-user", "--user-name", "scanner"])
+            .success()
+            .json();
+        let key = self
+            .aws(&["iam", "create-access-key", "--user-name", "scanner"])
+            .success()
+            .json();
+        self.aws(&[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "scanner",
+            "--policy-name",
+            "scanner",
+            "--policy-document",
+            &allow_policy(actions),
+        ])
+        .success();
+        (
+            text(&user["User"]["Arn"]),
+            text(&key["AccessKey"]["AccessKeyId"]),
+            text(&key["AccessKey"]["SecretAccessKey"]),
+        )
+    }
+}
+
+/// An identity policy allowing `actions` on every resource.
+pub(crate) fn allow_policy(actions: &[&str]) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]
+    })
+    .to_string()
+}
+
+/// A trust policy letting `principal` assume the role, with an
+/// `sts:ExternalId` condition when `external_id` is given.
+pub(crate) fn trust_policy(principal: &str, external_id: Option<&str>) -> String {
+    let mut statement = serde_json::json!({
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": "sts:AssumeRole",
+    });
+    if let Some(id) = external_id {
+        statement["Condition"] = serde_json::json!({"StringEquals": {"sts:ExternalId": id}});
+    }
+    serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
 }
 
 impl Default for Sandbox {
