@@ -35,6 +35,26 @@ fn tables_moto_authenticates() -> String {
     names.join(",")
 }
 
+/// `scan aws --org` over the seeded organization's two regions, for `tables`.
+fn scan_org(sb: &Sandbox, store: &str, tables: &str) -> cloudbuilder_testkit::Output {
+    run(
+        sb,
+        &[
+            "scan",
+            "aws",
+            "--org",
+            "--external-id",
+            "acme-42",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--tables",
+            tables,
+            "--store",
+            store,
+        ],
+    )
+}
+
 fn query(sb: &Sandbox, store: &str, sql: &str) -> serde_json::Value {
     run(sb, &["query", sql, "--store", store, "--format", "json"])
         .success()
@@ -68,22 +88,7 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
     let fx = org(&mut sb, &[]);
     let store = sb.path("scan.db").display().to_string();
     let tables = tables_moto_authenticates();
-    let out = run(
-        &sb,
-        &[
-            "scan",
-            "aws",
-            "--org",
-            "--external-id",
-            "acme-42",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--tables",
-            &tables,
-            "--store",
-            &store,
-        ],
-    );
+    let out = scan_org(&sb, &store, &tables);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stderr.contains("0 failed units"), "{}", out.stderr);
 
@@ -157,23 +162,7 @@ fn an_org_scan_finds_every_instance_in_every_member_and_region() {
     );
 
     // A second scan replaces the first rather than adding to it.
-    run(
-        &sb,
-        &[
-            "scan",
-            "aws",
-            "--org",
-            "--external-id",
-            "acme-42",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--tables",
-            &tables,
-            "--store",
-            &store,
-        ],
-    )
-    .success();
+    scan_org(&sb, &store, &tables).success();
     assert_eq!(counts(&sb, &store), expected);
     let runs = query(
         &sb,
@@ -192,22 +181,7 @@ fn a_member_that_denies_ec2_is_an_error_row_and_the_others_are_complete() {
     let mut sb = Sandbox::new();
     let fx = org(&mut sb, &[1]);
     let store = sb.path("scan.db").display().to_string();
-    let out = run(
-        &sb,
-        &[
-            "scan",
-            "aws",
-            "--org",
-            "--external-id",
-            "acme-42",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--tables",
-            "aws_ec2_instance,aws_vpc",
-            "--store",
-            &store,
-        ],
-    );
+    let out = scan_org(&sb, &store, "aws_ec2_instance,aws_vpc");
     assert_eq!(out.code, Some(2), "partial scan:\n{}", out.stderr);
     let denied = &fx.members[1];
     let errors = query(
