@@ -10,9 +10,12 @@
 
 mod assume;
 mod error;
+mod ids;
 mod inputs;
+mod member;
 mod profile;
 mod region;
+pub mod role;
 pub mod scan;
 mod source;
 mod sts;
@@ -20,7 +23,9 @@ pub mod tables;
 
 pub use assume::{AssumeRoleRequest, Mfa, TokenCodeSource, assume_role};
 pub use error::Error;
+pub use ids::{AccountId, OuId, PolicyArn, PrincipalArn, RoleName, check_bucket_name};
 pub use inputs::{ExternalId, MfaSerial, RoleArn, SessionName, TokenCode};
+pub use member::{AssumeFailure, MemberRole};
 pub use profile::{ProfileSettings, read_profile};
 pub use region::resolve_region;
 pub use source::SourceCredentials;

@@ -21,6 +21,7 @@ Examples:
   eval \"$(cloudbuilder creds assume --role-arn arn:aws:iam::123456789012:role/CloudBuilder --external-id acme)\"
   cloudbuilder creds exec --profile scanner -- aws ec2 describe-instances
   cloudbuilder creds whoami
+  cloudbuilder role apply --cloud aws --scope organization --trusted-principal arn:aws:iam::111122223333:role/Scanner --external-id acme
   cloudbuilder scan aws --org --external-id acme
   cloudbuilder query \"SELECT account_id, region, count(*) FROM aws_ec2_instance GROUP BY 1, 2\"";
 
@@ -30,6 +31,9 @@ pub enum Command {
     /// Short-lived AWS credentials: assume a role, run a command with it, write a profile.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Provision the read-only Cloud Builder role: plan, apply, verify, destroy.
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Scan inventory into the store.
     #[command(subcommand)]
     Scan(ScanCommand),
@@ -275,4 +279,180 @@ pub struct WhoamiArgs {
 
 fn parse_format(text: &str) -> Result<OutputFormat, String> {
     text.parse()
+}
+
+/// `cloudbuilder role …`
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Write the role's documents, CloudFormation templates and aws CLI commands; change nothing.
+    #[command(after_help = ROLE_PLAN_EXAMPLES)]
+    Plan(RolePlanArgs),
+    /// Create the role, or bring it back to the plan, in one account or every account of the organization.
+    #[command(after_help = ROLE_APPLY_EXAMPLES)]
+    Apply(RoleApplyArgs),
+    /// Read the role back, report drift from the plan, and prove it by assuming it.
+    #[command(after_help = ROLE_VERIFY_EXAMPLES)]
+    Verify(RoleVerifyArgs),
+    /// Remove what apply made (only roles tagged managed-by=cloudbuilder).
+    Destroy(RoleDestroyArgs),
+}
+
+const ROLE_PLAN_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder role plan --cloud aws --trusted-principal arn:aws:iam::111122223333:role/Scanner --external-id acme --out plan/
+  cloudbuilder role plan --cloud aws --scope organization --ou ou-ab12-cd34ef56 --external-id acme --out plan/";
+
+const ROLE_APPLY_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder role apply --cloud aws --trusted-principal arn:aws:iam::111122223333:role/Scanner --external-id acme
+  cloudbuilder role apply --cloud aws --scope organization --exclude-account 444455556666 --external-id acme
+  cloudbuilder role apply --cloud aws --scope organization --via stackset --external-id acme
+
+verify and destroy take the same flags as apply.
+Exit codes: 0 done, 2 some accounts failed (see the table), 1 error, 64 usage.";
+
+const ROLE_VERIFY_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder role verify --cloud aws --trusted-principal arn:aws:iam::111122223333:role/Scanner --external-id acme
+  cloudbuilder role verify --cloud aws --scope organization --external-id acme --scanner-profile scanner
+
+Exit codes: 0 as planned, 1 drift (or a failed probe), 2 some accounts could not be read, 64 usage.";
+
+/// Which accounts a role command touches, and how it reaches them.
+#[derive(Debug, Clone, Args)]
+pub struct RoleTargetArgs {
+    /// The cloud.
+    #[arg(long, value_parser = ["aws"])]
+    pub cloud: String,
+
+    /// `account`: the caller's account; `organization`: every active account of the organization.
+    #[arg(long, default_value = "account", value_parser = ["account", "organization"])]
+    pub scope: String,
+
+    /// The role's name.
+    #[arg(long, value_name = "NAME", default_value = "CloudBuilder")]
+    pub role_name: String,
+
+    /// With --scope organization: only accounts under these OUs or roots, recursively (repeatable).
+    #[arg(long = "ou", value_name = "ID")]
+    pub ous: Vec<String>,
+
+    /// With --scope organization: leave this account out (repeatable).
+    #[arg(long = "exclude-account", value_name = "ID")]
+    pub exclude_accounts: Vec<String>,
+
+    /// With --scope organization: the role assumed in each member account to manage its IAM.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub access_role: String,
+
+    /// Accounts worked on at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+
+    /// The AWS CLI profile whose credentials administer the account or organization.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region for STS and StackSet instances [default: the profile's, else us-east-1].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Output: table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+}
+
+/// What the role should be.
+#[derive(Debug, Clone, Args)]
+pub struct RoleDefinitionArgs {
+    /// Who may assume the role: an IAM user or role ARN, or an account id [default: the caller's account].
+    #[arg(long, value_name = "ARN")]
+    pub trusted_principal: Option<String>,
+
+    /// The external id the trust policy requires (strongly advised).
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Require MFA to assume the role.
+    #[arg(long)]
+    pub require_mfa: bool,
+
+    /// The longest session the role allows, 1h to 12h.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub max_session: String,
+
+    /// A managed policy to attach as well (repeatable), e.g. arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess.
+    #[arg(long = "managed-policy", value_name = "ARN")]
+    pub managed_policies: Vec<String>,
+
+    /// The CloudTrail bucket whose log files the role may read (else no object read at all).
+    #[arg(long, value_name = "BUCKET")]
+    pub trail_bucket: Option<String>,
+}
+
+/// `role plan`
+#[derive(Debug, Args)]
+pub struct RolePlanArgs {
+    #[command(flatten)]
+    pub target: RoleTargetArgs,
+
+    #[command(flatten)]
+    pub definition: RoleDefinitionArgs,
+
+    /// The folder to write the files into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "cloud-builder-plan")]
+    pub out: std::path::PathBuf,
+}
+
+/// `role apply`
+#[derive(Debug, Args)]
+pub struct RoleApplyArgs {
+    #[command(flatten)]
+    pub target: RoleTargetArgs,
+
+    #[command(flatten)]
+    pub definition: RoleDefinitionArgs,
+
+    /// How members get the role: `iam` (through each member's access role) or `stackset`
+    /// (a service-managed StackSet with automatic deployment).
+    #[arg(long, default_value = "iam", value_parser = ["iam", "stackset"])]
+    pub via: String,
+
+    /// Take over an existing role of that name that cloudbuilder did not create.
+    #[arg(long)]
+    pub adopt: bool,
+}
+
+/// `role verify`
+#[derive(Debug, Args)]
+pub struct RoleVerifyArgs {
+    #[command(flatten)]
+    pub target: RoleTargetArgs,
+
+    #[command(flatten)]
+    pub definition: RoleDefinitionArgs,
+
+    /// The AWS CLI profile of the trusted principal, to assume the role with for the probes
+    /// [default: the caller's credentials; probes are skipped if the role does not trust them].
+    #[arg(long, value_name = "NAME")]
+    pub scanner_profile: Option<String>,
+
+    /// Only compare with the plan; do not assume the role.
+    #[arg(long)]
+    pub no_probe: bool,
+}
+
+/// `role destroy`
+#[derive(Debug, Args)]
+pub struct RoleDestroyArgs {
+    #[command(flatten)]
+    pub target: RoleTargetArgs,
+
+    /// Remove the StackSet (and its instances) too.
+    #[arg(long, default_value = "iam", value_parser = ["iam", "stackset"])]
+    pub via: String,
 }

@@ -6,11 +6,13 @@
 //! AWS config files, and builds commands (the real `aws` CLI, cloudbuilder)
 //! whose environment holds only what the test put there.
 
+mod admin_org;
 mod cloudtrail_fake;
 mod moto;
 mod org;
 mod sandbox;
 
+pub use admin_org::AdminOrg;
 pub use cloudtrail_fake::CloudTrailFake;
 pub use moto::Moto;
 pub use org::{OrgFixture, OrgSpec};

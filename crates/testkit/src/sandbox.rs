@@ -72,8 +72,13 @@ pub const ACCOUNT: &str = "123456789012";
 impl Sandbox {
     /// A fresh home folder and a fresh moto server.
     pub fn new() -> Sandbox {
+        Sandbox::with_moto_env(&[])
+    }
+
+    /// A fresh home folder and a moto server started with `env`.
+    pub fn with_moto_env(env: &[(&str, &str)]) -> Sandbox {
         let home = tempfile::tempdir().expect("temporary home");
-        let moto = Moto::start(home.path());
+        let moto = Moto::start_with(home.path(), env);
         let h = home.path().display().to_string();
         let path = format!(
             "{}:{}",
@@ -218,25 +223,30 @@ impl Sandbox {
 }
 
 impl Sandbox {
-    /// Creates the IAM user `scanner` with an access key and an inline policy
-    /// allowing `actions`; returns its ARN, key id and secret.
+    /// The IAM user `scanner` (see [`Sandbox::create_user`]).
     pub(crate) fn create_scanner_user(&self, actions: &[&str]) -> (String, String, String) {
+        self.create_user("scanner", actions)
+    }
+
+    /// Creates the IAM user `name` with an access key and an inline policy
+    /// allowing `actions`; returns its ARN, key id and secret.
+    pub fn create_user(&self, name: &str, actions: &[&str]) -> (String, String, String) {
         let text = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
         let user = self
-            .aws(&["iam", "create-user", "--user-name", "scanner"])
+            .aws(&["iam", "create-user", "--user-name", name])
             .success()
             .json();
         let key = self
-            .aws(&["iam", "create-access-key", "--user-name", "scanner"])
+            .aws(&["iam", "create-access-key", "--user-name", name])
             .success()
             .json();
         self.aws(&[
             "iam",
             "put-user-policy",
             "--user-name",
-            "scanner",
+            name,
             "--policy-name",
-            "scanner",
+            name,
             "--policy-document",
             &allow_policy(actions),
         ])

@@ -7,11 +7,9 @@
 //! clear error per unit instead of a credential failure deep in a request.
 
 use super::TrailReader;
+use crate::MemberRole;
 use aws_config::SdkConfig;
-use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::region::Region;
 use cloudbuilder_core::engine::Contexts;
 use cloudbuilder_core::{FetchError, RateBudgets, Target};
@@ -110,19 +108,6 @@ pub struct TrailBucket {
     pub reader_account: Option<String>,
 }
 
-/// The role assumed in each account.
-#[derive(Debug, Clone)]
-pub struct MemberRole {
-    /// The role's name, e.g. `CloudBuilder`.
-    pub name: String,
-    /// The external id its trust policy requires.
-    pub external_id: Option<String>,
-    /// The session name CloudTrail records for the scan.
-    pub session_name: String,
-    /// The partition, e.g. `aws`.
-    pub partition: String,
-}
-
 /// Builds and caches an [`AwsContext`] per target.
 pub struct AwsContexts {
     base: SdkConfig,
@@ -217,23 +202,9 @@ impl AwsContexts {
         role: &MemberRole,
         account_id: &str,
     ) -> Result<SharedCredentialsProvider, FetchError> {
-        let arn = format!(
-            "arn:{}:iam::{account_id}:role/{}",
-            role.partition, role.name
-        );
-        let mut builder =
-            AssumeRoleProvider::builder(arn.clone()).session_name(role.session_name.clone());
-        if let Some(id) = &role.external_id {
-            builder = builder.external_id(id.clone());
-        }
-        let provider = builder.configure(&self.base).build().await;
-        match provider.provide_credentials().await {
-            Ok(first) => Ok(SharedCredentialsProvider::new(Primed {
-                first: Mutex::new(Some(first)),
-                inner: provider,
-            })),
-            Err(e) => Err(assume_error(&arn, &e)),
-        }
+        role.credentials(&self.base, account_id)
+            .await
+            .map_err(|f| FetchError::classify(f.code, f.message))
     }
 }
 
@@ -282,38 +253,4 @@ impl Contexts<AwsContext> for AwsContexts {
             .insert(target.clone(), Arc::clone(&ctx));
         Ok(ctx)
     }
-}
-
-/// Hands out the credentials fetched up front once, then asks the real provider.
-#[derive(Debug)]
-struct Primed {
-    first: Mutex<Option<Credentials>>,
-    inner: AssumeRoleProvider,
-}
-
-impl ProvideCredentials for Primed {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        match self.first.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            Some(first) => future::ProvideCredentials::ready(Ok(first)),
-            None => self.inner.provide_credentials(),
-        }
-    }
-}
-
-/// An AssumeRole failure as a scan error, with STS's code when there is one.
-fn assume_error(arn: &str, err: &CredentialsError) -> FetchError {
-    let text = aws_sdk_sts::error::DisplayErrorContext(err).to_string();
-    let code = [
-        "AccessDenied",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "RegionDisabledException",
-    ]
-    .into_iter()
-    .find(|code| text.contains(code))
-    .unwrap_or("AssumeRoleFailed");
-    FetchError::classify(code, format!("cannot assume {arn}: {text}"))
 }

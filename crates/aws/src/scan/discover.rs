@@ -6,6 +6,20 @@ use crate::Error;
 use aws_config::SdkConfig;
 use std::collections::BTreeSet;
 
+/// The calls discovery makes with the scanner's own identity, beyond the
+/// tables' declared permissions: the Cloud Builder role grants them too, so a
+/// scanner that is the management account's Cloud Builder role can discover.
+/// (`sts:GetCallerIdentity` needs no permission in AWS; it is listed because
+/// the scanner calls it and some emulators authorize it like any action.)
+pub const DISCOVERY_PERMISSIONS: &[&str] = &[
+    "ec2:DescribeRegions",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "sts:GetCallerIdentity",
+];
+
 /// An account to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -4,8 +4,11 @@ mod context;
 mod discover;
 mod trail;
 
-pub use context::{AwsContext, AwsContexts, MemberRole, TrailBucket};
-pub use discover::{Account, AccountSelection, discover_accounts, enabled_regions};
+pub use crate::member::MemberRole;
+pub use context::{AwsContext, AwsContexts, TrailBucket};
+pub use discover::{
+    Account, AccountSelection, DISCOVERY_PERMISSIONS, discover_accounts, enabled_regions,
+};
 pub use trail::TrailReader;
 
 use cloudbuilder_core::engine::Unit;

@@ -42,6 +42,11 @@ pub static TABLES: &[&dyn Table<AwsContext>] = &[
     &aws_cost_by_account_monthly::CostByAccountMonthly,
 ];
 
+/// The permissions that read data rather than metadata: the trail bucket's
+/// listing and log files (`aws_cloudtrail_event --trail-bucket`). The Cloud
+/// Builder role grants them on the named trail bucket only, never on `*`.
+pub const TRAIL_BUCKET_PERMISSIONS: &[&str] = &["s3:GetObject", "s3:ListBucket"];
+
 /// The table named `name`.
 pub fn find(name: &str) -> Option<&'static dyn Table<AwsContext>> {
     TABLES.iter().copied().find(|t| t.def().name == name)
@@ -114,6 +119,9 @@ mod tests {
             );
         }
         assert!(permissions.contains(&"ec2:DescribeInstances"));
+        for p in TRAIL_BUCKET_PERMISSIONS {
+            assert!(permissions.contains(p), "{p} is declared by no table");
+        }
         assert_eq!(
             permissions.len(),
             permissions.iter().collect::<HashSet<_>>().len()

@@ -3,11 +3,12 @@
 
 mod creds;
 mod query;
+mod role;
 mod scan;
 mod store;
 mod tables;
 
-use crate::cli::{Command, CredsCommand, ScanCommand};
+use crate::cli::{Command, CredsCommand, RoleCommand, ScanCommand};
 use std::process::ExitCode;
 
 /// Runs the chosen command.
@@ -19,6 +20,12 @@ pub async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             CredsCommand::WriteProfile(args) => creds::write_profile::run(args).await,
             CredsCommand::Whoami(args) => creds::whoami::run(args).await,
             CredsCommand::ClearCache => creds::clear_cache::run(),
+        },
+        Command::Role(role) => match role {
+            RoleCommand::Plan(args) => role::plan::run(args).await,
+            RoleCommand::Apply(args) => role::apply::run(args).await,
+            RoleCommand::Verify(args) => role::verify::run(args).await,
+            RoleCommand::Destroy(args) => role::destroy::run(args).await,
         },
         Command::Scan(ScanCommand::Aws(args)) => scan::aws::run(args).await,
         Command::Query(args) => query::run(&args),

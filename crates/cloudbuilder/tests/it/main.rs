@@ -8,5 +8,6 @@ mod creds_errors;
 mod creds_exec;
 mod creds_profiles;
 mod creds_secrets;
+mod role_aws;
 mod scan_aws;
 mod util;

@@ -11,7 +11,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_types::region::Region;
 use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole, TrailBucket};
-use cloudbuilder_aws::{ExternalId, RoleArn};
+use cloudbuilder_aws::{AccountId, ExternalId, OuId, RoleName};
 use cloudbuilder_core::engine::{self, Contexts};
 use cloudbuilder_core::{RateBudgets, Table, WriteMode};
 use cloudbuilder_store::{RunRecord, RunTotals, SqliteStore, Store};
@@ -214,48 +214,16 @@ fn validate(args: &ScanAwsArgs) -> Result<(), anyhow::Error> {
         .into());
     }
     for ou in &args.ous {
-        let ok = (ou.starts_with("ou-") || ou.starts_with("r-"))
-            && ou.len() <= 68
-            && ou
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !ok {
-            return Err(UsageError::new(
-                "--ou",
-                format!("'{ou}' is not an OU or root id; expected ou-xxxx-xxxxxxxx or r-xxxx"),
-            )
-            .into());
-        }
+        OuId::parse("--ou", ou)?;
     }
     for account in &args.exclude_accounts {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(UsageError::new(
-                "--exclude-account",
-                format!("'{account}' is not a 12-digit account id"),
-            )
-            .into());
-        }
+        AccountId::parse("--exclude-account", account)?;
     }
     if let Some(name) = &args.role_name {
-        RoleArn::parse(
-            "--role-name",
-            &format!("arn:aws:iam::000000000000:role/{name}"),
-        )
-        .map_err(|_| {
-            UsageError::new(
-                "--role-name",
-                format!("'{name}' is not a role name; use 1-64 of letters, digits and _+=,.@-"),
-            )
-        })?;
+        RoleName::parse("--role-name", name)?;
     }
     if let Some(bucket) = &args.trail_bucket {
-        let ok = (3..=63).contains(&bucket.len())
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-        if !ok {
-            return Err(UsageError::new("--trail-bucket", format!("'{bucket}' is not a bucket name; use 3-63 of lowercase letters, digits, dots and dashes")).into());
-        }
+        cloudbuilder_aws::check_bucket_name("--trail-bucket", bucket)?;
     }
     if let Some(id) = &args.external_id {
         ExternalId::parse("--external-id", id)?;
