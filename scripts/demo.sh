@@ -43,27 +43,32 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
 export AWS_ACCESS_KEY_ID=AKIAADMINEXAMPLE0000 AWS_SECRET_ACCESS_KEY=admin-setup-secret
 echo "moto (AWS emulator) on $AWS_ENDPOINT_URL, demo files in $demo"
 
-say "Runbook step 1: the scanner identity and the CloudBuilder role (trust policy with an external id)"
+say "Runbook step 3.1: the scanner identity (an IAM user that may only assume roles)"
 user_arn=$(aws iam create-user --user-name steampipe-scanner --query User.Arn --output text)
 read -r key_id key_secret < <(aws iam create-access-key --user-name steampipe-scanner \
   --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
 aws iam put-user-policy --user-name steampipe-scanner --policy-name assume-cloud-builder \
   --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetCallerIdentity"],"Resource":"*"}]}'
-role_arn=$(aws iam create-role --role-name CloudBuilder --max-session-duration 3600 \
-  --assume-role-policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$user_arn\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"demo-tenant-42\"}}}]}" \
-  --query Role.Arn --output text)
-# The role's permissions are exactly what the scanner's tables declare (cloudbuilder tables).
-read_policy=$("$cb" tables --format json | python3 -c 'import json, sys
-actions = sorted({p for t in json.load(sys.stdin) for p in t["permissions"]} | {"sts:GetCallerIdentity"})
-print(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))')
-aws iam put-role-policy --role-name CloudBuilder --policy-name cloud-builder-read --policy-document "$read_policy"
+# It lists the organization itself, to find the accounts to scan.
 aws iam put-user-policy --user-name steampipe-scanner --policy-name list-organization \
   --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["organizations:Describe*","organizations:List*","ec2:DescribeRegions"],"Resource":"*"}]}'
 echo "scanner: $user_arn"
-echo "role:    $role_arn"
 
-say "An organization to scan: three member accounts in OU 'workloads', each with a CloudBuilder role"
-python3 "$root/scripts/demo_seed_org.py" "$AWS_ENDPOINT_URL" "$user_arn" demo-tenant-42 "$read_policy"
+say "An organization: three member accounts in OU 'workloads', with buckets and instances"
+python3 "$root/scripts/demo_seed_org.py" "$AWS_ENDPOINT_URL"
+
+say "Runbook steps 1 and 2.1, planned: cloudbuilder role plan (changes nothing)"
+role_flags=(--cloud aws --scope organization --trusted-principal "$user_arn" --external-id demo-tenant-42 --trail-bucket org-cloudtrail-logs)
+"$cb" role plan "${role_flags[@]}" --out "$demo/plan"
+ls "$demo/plan"
+
+say "Applied in every account of the organization: cloudbuilder role apply"
+"$cb" role apply "${role_flags[@]}"
+say "Applied again: nothing to change"
+"$cb" role apply "${role_flags[@]}"
+role_arn="arn:aws:iam::123456789012:role/CloudBuilder"
+say "Read back in every account: cloudbuilder role verify"
+"$cb" role verify "${role_flags[@]}" --no-probe
 
 say "Some EC2 instances for the scanner to find"
 ami=$(aws ec2 describe-images --owners amazon --query 'Images[0].ImageId' --output text)

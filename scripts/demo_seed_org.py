@@ -1,10 +1,12 @@
 """Seeds the demo organization in moto, with botocore from the project's venv.
 
 Makes the management account an organization with an OU `workloads` holding
-three member accounts; gives every member a CloudBuilder role (trusting the
-scanner user, with the external id), a tagged S3 bucket and a few tagged EC2
-instances in two regions; and delivers published CloudTrail log files into an
-organization trail bucket, `org-cloudtrail-logs`, as CloudTrail lays them out. Usage: demo_seed_org.py ENDPOINT SCANNER_ARN EXTERNAL_ID READ_POLICY_JSON
+three member accounts (each with the OrganizationAccountAccessRole that
+Organizations creates); gives every member a tagged S3 bucket and a few tagged
+EC2 instances in two regions; and delivers published CloudTrail log files into
+an organization trail bucket, `org-cloudtrail-logs`, as CloudTrail lays them
+out. The Cloud Builder roles are cloudbuilder's job (`role apply`).
+Usage: demo_seed_org.py ENDPOINT
 """
 
 import datetime
@@ -15,7 +17,7 @@ import sys
 
 import botocore.session
 
-endpoint, scanner_arn, external_id, read = sys.argv[1:5]
+endpoint = sys.argv[1]
 REGIONS = ["us-east-1", "eu-west-1"]
 session = botocore.session.get_session()
 
@@ -29,15 +31,6 @@ orgs = client("organizations")
 org_id = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
 root = orgs.list_roots()["Roots"][0]["Id"]
 ou = orgs.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
-trust = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"AWS": scanner_arn},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-    }],
-})
 members = []
 for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
     account = orgs.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"]
@@ -46,9 +39,6 @@ for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
         RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
     )["Credentials"]
     creds = {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"], "aws_session_token": c["SessionToken"]}
-    iam = client("iam", creds=creds)
-    iam.create_role(RoleName="CloudBuilder", AssumeRolePolicyDocument=trust, Tags=[{"Key": "managed-by", "Value": "cloudbuilder"}])
-    iam.put_role_policy(RoleName="CloudBuilder", PolicyName="cloud-builder-read", PolicyDocument=read)
     s3 = client("s3", creds=creds)
     s3.create_bucket(Bucket=f"{name}-artifacts-{account}")
     s3.put_bucket_tagging(Bucket=f"{name}-artifacts-{account}", Tagging={"TagSet": [{"Key": "team", "Value": name.split("-")[0]}]})
@@ -62,7 +52,7 @@ for name, instances in [("payments-prod", 3), ("analytics", 2), ("sandbox", 1)]:
                     {"Key": "Name", "Value": f"{name}-{region}-{i + 1}"}, {"Key": "team", "Value": name.split("-")[0]},
                 ]}],
             )
-    print(f"  member {account} ({name}): CloudBuilder role, a bucket, {instances} instance(s) in each of {', '.join(REGIONS)}")
+    print(f"  member {account} ({name}): a bucket, {instances} instance(s) in each of {', '.join(REGIONS)}")
     members.append(account)
 
 # The organization trail's bucket, in the management account, with published log files.
