@@ -237,21 +237,11 @@ pub async fn apply(config: &SdkConfig, spec: &RoleSpec, adopt: bool) -> Result<A
     for d in &drift {
         match d {
             Drift::ExtraInlinePolicy(policy) => {
-                iam.delete_role_policy()
-                    .role_name(name)
-                    .policy_name(policy)
-                    .send()
-                    .await
-                    .map_err(|e| Error::from_sdk("DeleteRolePolicy", e))?;
+                delete_inline(iam, name, policy).await?;
                 writes.push(format!("DeleteRolePolicy {policy}"));
             }
             Drift::ExtraManagedPolicy(arn) => {
-                iam.detach_role_policy()
-                    .role_name(name)
-                    .policy_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| Error::from_sdk("DetachRolePolicy", e))?;
+                detach(iam, name, arn).await?;
                 writes.push(format!("DetachRolePolicy {arn}"));
             }
             Drift::MissingManagedPolicy(arn) => {
@@ -283,20 +273,10 @@ pub async fn destroy(config: &SdkConfig, name: &str) -> Result<Destroyed, Error>
         return Ok(Destroyed::NotManaged);
     }
     for policy in state.inline.keys() {
-        iam.delete_role_policy()
-            .role_name(name)
-            .policy_name(policy)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteRolePolicy", e))?;
+        delete_inline(iam, name, policy).await?;
     }
     for arn in &state.attached {
-        iam.detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DetachRolePolicy", e))?;
+        detach(iam, name, arn).await?;
     }
     iam.delete_role()
         .role_name(name)
@@ -342,6 +322,26 @@ async fn attach(iam: &Client, name: &str, arn: &str) -> Result<(), Error> {
         .send()
         .await
         .map_err(|e| Error::from_sdk("AttachRolePolicy", e))?;
+    Ok(())
+}
+
+async fn delete_inline(iam: &Client, name: &str, policy: &str) -> Result<(), Error> {
+    iam.delete_role_policy()
+        .role_name(name)
+        .policy_name(policy)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("DeleteRolePolicy", e))?;
+    Ok(())
+}
+
+async fn detach(iam: &Client, name: &str, arn: &str) -> Result<(), Error> {
+    iam.detach_role_policy()
+        .role_name(name)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("DetachRolePolicy", e))?;
     Ok(())
 }
 

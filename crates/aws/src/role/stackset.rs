@@ -98,16 +98,7 @@ pub async fn apply(
             .send()
             .await
             .map_err(|e| Error::from_sdk("CreateStackSet", e))?;
-        let op = cfn
-            .create_stack_instances()
-            .stack_set_name(STACK_SET_NAME)
-            .deployment_targets(targets)
-            .regions(&org.region)
-            .operation_preferences(preferences())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CreateStackInstances", e))?;
-        wait(cfn, op.operation_id()).await?;
+        create_instances(cfn, targets, &org.region).await?;
         return Ok(StackSetApplied::Created);
     };
     let mut writes = Vec::new();
@@ -134,16 +125,7 @@ pub async fn apply(
         .map(|(account, _)| account)
         .collect();
     if covered.is_empty() || accounts.iter().any(|a| !covered.contains(a)) {
-        let op = cfn
-            .create_stack_instances()
-            .stack_set_name(STACK_SET_NAME)
-            .deployment_targets(targets)
-            .regions(&org.region)
-            .operation_preferences(preferences())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CreateStackInstances", e))?;
-        wait(cfn, op.operation_id()).await?;
+        create_instances(cfn, targets, &org.region).await?;
         writes.push("CreateStackInstances".to_owned());
     }
     Ok(if writes.is_empty() {
@@ -210,6 +192,24 @@ pub async fn destroy(config: &SdkConfig, org: &OrgTargets) -> Result<bool, Error
         .await
         .map_err(|e| Error::from_sdk("DeleteStackSet", e))?;
     Ok(true)
+}
+
+/// Creates the stack instances in `targets` and waits for the operation.
+async fn create_instances(
+    cfn: &Client,
+    targets: DeploymentTargets,
+    region: &str,
+) -> Result<(), Error> {
+    let op = cfn
+        .create_stack_instances()
+        .stack_set_name(STACK_SET_NAME)
+        .deployment_targets(targets)
+        .regions(region)
+        .operation_preferences(preferences())
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("CreateStackInstances", e))?;
+    wait(cfn, op.operation_id()).await
 }
 
 fn targets(org: &OrgTargets) -> Result<DeploymentTargets, Error> {

@@ -4,70 +4,35 @@
 //! StackSet (`--via stackset`). Prints one row per account; exit 2 when any
 //! account failed (the others are done regardless).
 
-use super::{
-    Row, access_role, exit_code, partition, print, resolve, validate_definition, validate_target,
-};
+use super::{Row, exit_code, print, validate_definition};
 use crate::cli::RoleApplyArgs;
 use cloudbuilder_aws::role::account::{self, Applied};
 use cloudbuilder_aws::role::stackset::{self, StackSetApplied};
 use cloudbuilder_aws::role::targets::{self, Target};
-use cloudbuilder_aws::role::template::OrgTargets;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Runs `role apply`.
 pub async fn run(args: RoleApplyArgs) -> anyhow::Result<ExitCode> {
-    let selection = validate_target(&args.target)?;
     let definition = validate_definition(&args.definition)?;
-    if args.via == "stackset" && selection.is_none() {
-        return Err(
-            crate::exit::UsageError::new("--via", "stackset needs --scope organization").into(),
-        );
-    }
-    let config = super::load_config(&args.target).await;
-    let found = resolve(&config, selection.as_ref()).await?;
-    let partition = partition(&found.caller.arn);
-    let spec =
-        Arc::new(definition.spec(&args.target.role_name, &found.caller.account, &partition)?);
+    let session = super::start(&args.target, &args.via).await?;
+    let (config, found, access) = (&session.config, &session.found, &session.access);
+    let spec = Arc::new(definition.spec(
+        &args.target.role_name,
+        &found.caller.account,
+        &session.partition,
+    )?);
     if spec.external_id.is_none() {
         eprintln!(
             "warning: no --external-id: the role trusts its principal without one (confused deputy); pass --external-id"
         );
     }
-    let access = access_role(&args.target, &partition);
 
     let mut rows = Vec::new();
     if args.via == "stackset" {
-        // Service-managed StackSets never deploy to the management account: it gets the role directly.
-        // It is the management account's whatever --ou says, unless excluded:
-        // the scanner discovers the organization and reads its costs there.
-        let excluded = selection
-            .as_ref()
-            .is_some_and(|s| s.exclude.contains(&found.caller.account));
-        let management = found.management.as_deref().unwrap_or(&found.caller.account);
-        let direct: Vec<Target> = if !excluded && management == found.caller.account {
-            vec![Target {
-                account_id: found.caller.account.clone(),
-                name: None,
-                is_caller: true,
-            }]
-        } else {
-            Vec::new()
-        };
-        rows.extend(apply_each(&config, &direct, &access, &spec, args.adopt, 1).await);
-        let selection = selection.unwrap_or_default();
-        let mut ous = selection.ous.clone();
-        if ous.is_empty() {
-            ous.push(targets::root_id(&config).await?);
-        }
-        let org = OrgTargets {
-            ous,
-            exclude: selection.exclude.clone(),
-            region: config
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".into()),
-        };
+        let direct: Vec<Target> = session.management_target().into_iter().collect();
+        rows.extend(apply_each(config, &direct, access, &spec, args.adopt, 1).await);
+        let org = session.org_targets().await?;
         // Service-managed instances go to every targeted account but the management one.
         let members: Vec<String> = found
             .accounts
@@ -75,13 +40,13 @@ pub async fn run(args: RoleApplyArgs) -> anyhow::Result<ExitCode> {
             .filter(|t| Some(&t.account_id) != found.management.as_ref())
             .map(|t| t.account_id.clone())
             .collect();
-        let (result, detail) = match stackset::apply(&config, &spec, &org, &members).await {
+        let (result, detail) = match stackset::apply(config, &spec, &org, &members).await {
             Ok(StackSetApplied::Created) => ("created", String::new()),
             Ok(StackSetApplied::Updated(writes)) => ("updated", writes.join(", ")),
             Ok(StackSetApplied::Unchanged) => ("unchanged", String::new()),
             Err(e) => ("failed", e.to_string()),
         };
-        let instances = match stackset::instances(&config).await {
+        let instances = match stackset::instances(config).await {
             Ok(list) => list
                 .iter()
                 .map(|(account, status)| format!("{account} {status}"))
@@ -105,9 +70,9 @@ pub async fn run(args: RoleApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         rows.extend(
             apply_each(
-                &config,
+                config,
                 &found.accounts,
-                &access,
+                access,
                 &spec,
                 args.adopt,
                 args.target.concurrency,

@@ -16,6 +16,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_types::region::Region;
 use cloudbuilder_aws::role::RoleSpec;
 use cloudbuilder_aws::role::targets::{self, Targets};
+use cloudbuilder_aws::role::template::OrgTargets;
 use cloudbuilder_aws::scan::AccountSelection;
 use cloudbuilder_aws::{
     AccountId, ExternalId, MemberRole, OuId, PolicyArn, PrincipalArn, RoleName,
@@ -177,6 +178,73 @@ fn access_role(target: &RoleTargetArgs, partition: &str) -> MemberRole {
         external_id: None,
         session_name: "cloudbuilder-role".to_owned(),
         partition: partition.to_owned(),
+    }
+}
+
+/// What apply, verify and destroy start from: the administrator's
+/// configuration, the accounts, the partition and the access role.
+struct Session {
+    config: SdkConfig,
+    selection: Option<AccountSelection>,
+    found: Targets,
+    partition: String,
+    access: MemberRole,
+}
+
+/// Validates the targeting flags (and `via`), then finds the accounts.
+async fn start(target: &RoleTargetArgs, via: &str) -> anyhow::Result<Session> {
+    let selection = validate_target(target)?;
+    if via == "stackset" && selection.is_none() {
+        return Err(UsageError::new("--via", "stackset needs --scope organization").into());
+    }
+    let config = load_config(target).await;
+    let found = resolve(&config, selection.as_ref()).await?;
+    let partition = partition(&found.caller.arn);
+    let access = access_role(target, &partition);
+    Ok(Session {
+        config,
+        selection,
+        found,
+        partition,
+        access,
+    })
+}
+
+impl Session {
+    /// With `--via stackset`, the management account gets the role directly —
+    /// service-managed StackSets never deploy there, and the scanner discovers
+    /// the organization and reads its costs there — whatever `--ou` says,
+    /// unless excluded. None when the caller is not the management account.
+    fn management_target(&self) -> Option<targets::Target> {
+        let caller = &self.found.caller.account;
+        let excluded = self
+            .selection
+            .as_ref()
+            .is_some_and(|s| s.exclude.contains(caller));
+        let management = self.found.management.as_deref().unwrap_or(caller);
+        (!excluded && management == caller).then(|| targets::Target {
+            account_id: caller.clone(),
+            name: None,
+            is_caller: true,
+        })
+    }
+
+    /// The StackSet's targets: the named OUs (else the organization's root), less exclusions.
+    async fn org_targets(&self) -> anyhow::Result<OrgTargets> {
+        let selection = self.selection.clone().unwrap_or_default();
+        let mut ous = selection.ous;
+        if ous.is_empty() {
+            ous.push(targets::root_id(&self.config).await?);
+        }
+        Ok(OrgTargets {
+            ous,
+            exclude: selection.exclude,
+            region: self
+                .config
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+        })
     }
 }
 

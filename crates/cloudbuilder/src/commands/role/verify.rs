@@ -5,7 +5,7 @@
 //! family succeeds and a write is refused. IAM's policy simulator would be
 //! the other proof; the probes work where it does not (emulators included).
 
-use super::{Row, access_role, partition, print, resolve, validate_definition, validate_target};
+use super::{Row, print, validate_definition};
 use crate::cli::RoleVerifyArgs;
 use aws_config::BehaviorVersion;
 use cloudbuilder_aws::MemberRole;
@@ -19,24 +19,25 @@ const UNREADABLE: u8 = 2;
 
 /// Runs `role verify`.
 pub async fn run(args: RoleVerifyArgs) -> anyhow::Result<ExitCode> {
-    let selection = validate_target(&args.target)?;
     let definition = validate_definition(&args.definition)?;
     if let Some(name) = &args.scanner_profile {
         crate::commands::creds::read_profile(name).await?;
     }
-    let config = super::load_config(&args.target).await;
-    let found = resolve(&config, selection.as_ref()).await?;
-    let partition = partition(&found.caller.arn);
+    let session = super::start(&args.target, "iam").await?;
+    let (config, found, access, partition) = (
+        &session.config,
+        &session.found,
+        &session.access,
+        &session.partition,
+    );
     let spec =
-        Arc::new(definition.spec(&args.target.role_name, &found.caller.account, &partition)?);
-    let access = access_role(&args.target, &partition);
-
+        Arc::new(definition.spec(&args.target.role_name, &found.caller.account, partition)?);
     let name = spec.role_name.as_str().to_owned();
     let drift_spec = Arc::clone(&spec);
     let read = targets::for_each(
-        &config,
+        config,
         &found.accounts,
-        &access,
+        access,
         args.target.concurrency,
         move |_, config| {
             let (spec, name) = (Arc::clone(&drift_spec), name.clone());
@@ -71,7 +72,7 @@ pub async fn run(args: RoleVerifyArgs) -> anyhow::Result<ExitCode> {
             name: spec.role_name.as_str().to_owned(),
             external_id: spec.external_id.as_ref().map(|id| id.as_str().to_owned()),
             session_name: "cloudbuilder-verify".to_owned(),
-            partition: partition.clone(),
+            partition: partition.to_owned(),
         };
         // Always through the role, the caller's own account included.
         let via_role: Vec<_> = found
