@@ -48,7 +48,16 @@ pub struct Outcome {
 pub trait Contexts<C>: Send + Sync {
     /// The context to fetch `target` with; an error fails every unit of the target.
     async fn context(&self, target: &Target) -> Result<Arc<C>, FetchError>;
+
+    /// Called when the provider answered a unit fetched with `stale` that its
+    /// credentials have expired: forget them, so that the next [`Contexts::context`]
+    /// call for the target gets fresh ones. Several units may report the same
+    /// stale context; only the first should cost a new session.
+    async fn refresh(&self, _target: &Target, _stale: &Arc<C>) {}
 }
+
+/// How many times a unit starts again after its credentials expired under it.
+const EXPIRED_RETRIES: usize = 3;
 
 /// Orders units so that consecutive ones hit different targets: concurrency
 /// then spreads over accounts and regions (each with its own rate budgets)
@@ -116,16 +125,27 @@ async fn run_unit<C>(unit: Unit<C>, contexts: &dyn Contexts<C>) -> Outcome {
     let def = unit.table.def();
     let mut cursor = unit.cursor.clone();
     let result = async {
-        let ctx = contexts.context(&unit.target).await?;
-        let mut rows = Vec::new();
-        match unit.table.fetch(&ctx, &unit.target, &mut cursor, &mut rows).await {
-            Ok(()) => {}
-            Err(e) if def.ignored_errors.contains(&e.code.as_str()) => {
-                tracing::debug!(table = def.name, target = %unit.target, code = e.code, "nothing to list here");
-                return Ok(Vec::new());
+        let mut refreshed = 0;
+        let rows = loop {
+            let ctx = contexts.context(&unit.target).await?;
+            let mut rows = Vec::new();
+            cursor = unit.cursor.clone();
+            match unit.table.fetch(&ctx, &unit.target, &mut cursor, &mut rows).await {
+                Ok(()) => break rows,
+                Err(e) if def.ignored_errors.contains(&e.code.as_str()) => {
+                    tracing::debug!(table = def.name, target = %unit.target, code = e.code, "nothing to list here");
+                    return Ok(Vec::new());
+                }
+                // Credentials can expire under a long unit (or be revoked):
+                // fresh ones, and the unit starts again from its stored cursor.
+                Err(e) if e.is_expired_credentials() && refreshed < EXPIRED_RETRIES => {
+                    refreshed += 1;
+                    tracing::info!(table = def.name, target = %unit.target, "credentials expired; refreshing them and starting the unit again");
+                    contexts.refresh(&unit.target, &ctx).await;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        }
+        };
         if let Some(bad) = rows.iter().find(|r| r.len() != def.columns.len()) {
             return Err(FetchError::classify(
                 "InternalError",
@@ -277,6 +297,104 @@ mod tests {
             "10 × 20 ms ran concurrently: {:?}",
             start.elapsed()
         );
+    }
+
+    /// Answers ExpiredToken while its context (the credentials' generation) is
+    /// 0, or always for the account `revoked`.
+    struct Expiring;
+
+    #[async_trait::async_trait]
+    impl Table<AtomicUsize> for Expiring {
+        fn def(&self) -> &'static TableDef {
+            &DEF
+        }
+        async fn fetch(
+            &self,
+            ctx: &AtomicUsize,
+            target: &Target,
+            _cursor: &mut Option<String>,
+            rows: &mut Vec<Row>,
+        ) -> Result<(), FetchError> {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if ctx.load(Ordering::SeqCst) == 0 || target.account_id == "revoked" {
+                return Err(FetchError::classify("ExpiredToken", "expired"));
+            }
+            rows.push(vec![Value::from("x")]);
+            Ok(())
+        }
+    }
+
+    /// Hands out the current generation; refresh makes the next one.
+    struct Rotating {
+        current: std::sync::Mutex<Arc<AtomicUsize>>,
+        refreshes: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Contexts<AtomicUsize> for Rotating {
+        async fn context(&self, _target: &Target) -> Result<Arc<AtomicUsize>, FetchError> {
+            Ok(Arc::clone(&self.current.lock().expect("lock")))
+        }
+        async fn refresh(&self, _target: &Target, stale: &Arc<AtomicUsize>) {
+            let mut current = self.current.lock().expect("lock");
+            if Arc::ptr_eq(&current, stale) {
+                *current = Arc::new(AtomicUsize::new(stale.load(Ordering::SeqCst) + 1));
+                self.refreshes.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn rotating() -> Arc<Rotating> {
+        Arc::new(Rotating {
+            current: std::sync::Mutex::new(Arc::new(AtomicUsize::new(0))),
+            refreshes: AtomicUsize::new(0),
+        })
+    }
+
+    fn expiring(account: &str, region: &str) -> Unit<AtomicUsize> {
+        Unit {
+            table: &Expiring,
+            target: Target {
+                account_id: account.into(),
+                region: Some(region.into()),
+            },
+            cursor: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_are_refreshed_once_and_the_units_start_again() {
+        let contexts = rotating();
+        let units = (0..6).map(|i| expiring("1", &format!("r{i}"))).collect();
+        let mut outcomes = Vec::new();
+        let shared: Arc<dyn Contexts<AtomicUsize>> = contexts.clone();
+        run(units, shared, 8, |o| outcomes.push(o)).await;
+        assert_eq!(outcomes.len(), 6);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| o.result.as_ref().is_ok_and(|r| r.len() == 1))
+        );
+        // Six units shared one stale session: it cost one refresh.
+        assert_eq!(contexts.refreshes.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn credentials_that_stay_expired_fail_the_unit_after_a_few_refreshes() {
+        let contexts = rotating();
+        let mut outcomes = Vec::new();
+        let shared: Arc<dyn Contexts<AtomicUsize>> = contexts.clone();
+        run(vec![expiring("revoked", "r")], shared, 1, |o| {
+            outcomes.push(o)
+        })
+        .await;
+        assert!(
+            outcomes[0]
+                .result
+                .as_ref()
+                .is_err_and(|e| e.code == "ExpiredToken")
+        );
+        assert_eq!(contexts.refreshes.load(Ordering::SeqCst), EXPIRED_RETRIES);
     }
 
     #[test]

@@ -35,6 +35,15 @@ pub struct FetchError {
 }
 
 impl FetchError {
+    /// Whether the provider refused the request's credentials as expired:
+    /// the same request with fresh credentials would be answered.
+    pub fn is_expired_credentials(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired"
+        )
+    }
+
     /// A failure with `code` and `message`, classified from the code.
     pub fn classify(code: impl Into<String>, message: impl Into<String>) -> Self {
         let code = code.into();

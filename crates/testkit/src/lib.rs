@@ -8,12 +8,14 @@
 
 mod admin_org;
 mod cloudtrail_fake;
+mod fault_proxy;
 mod moto;
 mod org;
 mod sandbox;
 
 pub use admin_org::AdminOrg;
 pub use cloudtrail_fake::CloudTrailFake;
+pub use fault_proxy::{FaultProxy, FaultProxyOptions};
 pub use moto::Moto;
 pub use org::{OrgFixture, OrgSpec};
 pub use sandbox::{ACCOUNT, Output, Sandbox, ScannerFixture};

@@ -253,4 +253,22 @@ impl Contexts<AwsContext> for AwsContexts {
             .insert(target.clone(), Arc::clone(&ctx));
         Ok(ctx)
     }
+
+    /// The account's session was refused as expired: the first unit to say so
+    /// (its context is still the current one) drops the account's credentials
+    /// and contexts, so the next context assumes the role afresh; units that
+    /// report the same stale session later find it gone and do nothing.
+    async fn refresh(&self, target: &Target, stale: &Arc<AwsContext>) {
+        let mut contexts = self.contexts.lock().unwrap_or_else(|p| p.into_inner());
+        if !contexts.get(target).is_some_and(|c| Arc::ptr_eq(c, stale)) {
+            return;
+        }
+        contexts.retain(|t, _| t.account_id != target.account_id);
+        drop(contexts);
+        self.credentials
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&target.account_id);
+        tracing::info!(account = %target.account_id, "the account's session expired; assuming its role again");
+    }
 }

@@ -8,6 +8,7 @@ mod creds_errors;
 mod creds_exec;
 mod creds_profiles;
 mod creds_secrets;
+mod reliability;
 mod role_aws;
 mod scan_aws;
 mod util;
