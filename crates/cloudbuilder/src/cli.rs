@@ -114,9 +114,16 @@ pub struct ScanAwsArgs {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Units fetched at once.
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    /// Units (table × account × region) fetched at once; the per-API rate budgets,
+    /// not this, keep the calls within AWS's limits.
+    #[arg(long, value_name = "N", default_value_t = 128)]
     pub concurrency: usize,
+
+    /// Pace calls at this fraction of AWS's published rate limits (0.01 to 10): below 1
+    /// to leave room for other tools calling the same accounts, above 1 where AWS has
+    /// raised an account's limits.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub rate_scale: f64,
 
     #[command(flatten)]
     pub store: StoreArgs,

@@ -13,6 +13,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return exit::clap_error(&err),
@@ -28,8 +29,34 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    // Signing requests and parsing answers is CPU work: scans and organization-wide
+    // role commands keep every core busy. Credential commands run on one thread:
+    // `credential_process` starts on every aws CLI call, and every millisecond counts.
+    let mut builder = match cli.command {
+        cli::Command::Scan(_) | cli::Command::Role(_) => {
+            tokio::runtime::Builder::new_multi_thread()
+        }
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = builder.enable_all().build()?;
     runtime.block_on(commands::dispatch(cli.command))
+}
+
+/// `cloudbuilder tables | head` closes standard output early: that ends the
+/// program quietly, as it does for every Unix tool, instead of a panic message
+/// from `println!`. Every other panic keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

@@ -48,9 +48,12 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         ous: args.ous.clone(),
         exclude: args.exclude_accounts.clone(),
     };
-    let (accounts, management) = cloudbuilder_aws::scan::discover_accounts(&base, &selection)
-        .await
-        .context("cannot list the accounts to scan")?;
+    // The accounts and the regions are asked for at once: two independent round trips.
+    let (discovered, region_lists) = tokio::join!(
+        cloudbuilder_aws::scan::discover_accounts(&base, &selection),
+        cloudbuilder_aws::scan::enabled_regions(&base),
+    );
+    let (accounts, management) = discovered.context("cannot list the accounts to scan")?;
     if accounts.is_empty() {
         return Err(UsageError::new(
             "--ou/--exclude-account",
@@ -58,9 +61,7 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
-    let (enabled, all_regions) = cloudbuilder_aws::scan::enabled_regions(&base)
-        .await
-        .context("cannot list the regions")?;
+    let (enabled, all_regions) = region_lists.context("cannot list the regions")?;
     let regions = choose_regions(&args.regions, &enabled, &all_regions)?;
 
     let role_name = args
@@ -108,7 +109,7 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
     let mut aws_contexts = AwsContexts::new(
         base,
         role,
-        Arc::new(RateBudgets::default()),
+        Arc::new(RateBudgets::scaled(args.rate_scale)),
         OffsetDateTime::now_utc().date(),
     );
     if let Some(bucket) = &args.trail_bucket {
@@ -210,6 +211,13 @@ fn validate(args: &ScanAwsArgs) -> Result<(), anyhow::Error> {
         return Err(UsageError::new(
             "--concurrency",
             format!("{} is out of range; allowed is 1 to 512", args.concurrency),
+        )
+        .into());
+    }
+    if !(0.01..=10.0).contains(&args.rate_scale) {
+        return Err(UsageError::new(
+            "--rate-scale",
+            format!("{} is out of range; allowed is 0.01 to 10", args.rate_scale),
         )
         .into());
     }
