@@ -11,10 +11,12 @@
 pub mod engine;
 mod error;
 mod rate;
+mod sink;
 mod table;
 mod value;
 
 pub use error::{FetchError, FetchErrorKind};
 pub use rate::{ApiBudget, RateBudgets};
+pub use sink::{Event, RowSink, UnitId};
 pub use table::{Cloud, ColumnDef, ColumnType, Scope, Table, TableDef, Target, WriteMode};
 pub use value::{Row, Value};

@@ -1,6 +1,6 @@
 //! The table model: what a table is (a declaration) and how it produces rows.
 
-use crate::{FetchError, Row};
+use crate::{FetchError, RowSink};
 use std::fmt;
 
 /// The cloud a table belongs to.
@@ -41,6 +41,15 @@ pub enum Scope {
     Account,
     /// One set of rows per account and region (e.g. EC2 instances).
     Region,
+    /// One set of rows per GCP project; rows carry `project_id`.
+    Project,
+    /// One set of rows per Azure subscription; rows carry `subscription_id`.
+    Subscription,
+    /// One set of rows per scan root — a GCP organization, folder or project,
+    /// an Azure management group or subscription — for tables read across the
+    /// whole root in one query (Cloud Asset Inventory, Resource Graph); rows
+    /// carry `scan_root`, and their own project or subscription as a column.
+    Root,
 }
 
 impl Scope {
@@ -53,9 +62,27 @@ impl Scope {
         );
         const REGION: ColumnDef =
             ColumnDef::new("region", ColumnType::Text, "The region the resource is in.");
+        const PROJECT: ColumnDef = ColumnDef::new(
+            "project_id",
+            ColumnType::Text,
+            "The project the resource belongs to.",
+        );
+        const SUBSCRIPTION: ColumnDef = ColumnDef::new(
+            "subscription_id",
+            ColumnType::Text,
+            "The subscription the resource belongs to.",
+        );
+        const ROOT: ColumnDef = ColumnDef::new(
+            "scan_root",
+            ColumnType::Text,
+            "The organization, folder, management group or subscription the scan read this row under.",
+        );
         match self {
             Scope::Organization | Scope::Account => &[ACCOUNT],
             Scope::Region => &[ACCOUNT, REGION],
+            Scope::Project => &[PROJECT],
+            Scope::Subscription => &[SUBSCRIPTION],
+            Scope::Root => &[ROOT],
         }
     }
 
@@ -65,6 +92,9 @@ impl Scope {
             Scope::Organization => "organization",
             Scope::Account => "account",
             Scope::Region => "account+region",
+            Scope::Project => "project",
+            Scope::Subscription => "subscription",
+            Scope::Root => "scan root",
         }
     }
 }
@@ -170,7 +200,7 @@ impl TableDef {
 /// Where one unit of work runs: an account, and for regional tables a region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Target {
-    /// The account (project, subscription) id.
+    /// The account, project, subscription or scan root the unit reads.
     pub account_id: String,
     /// The region, for regional tables.
     pub region: Option<String>,
@@ -191,7 +221,8 @@ pub trait Table<C>: Send + Sync {
     /// The declaration.
     fn def(&self) -> &'static TableDef;
 
-    /// Fetches every row for `target`, following every page, into `rows`.
+    /// Fetches every row for `target`, following every page, into `rows`,
+    /// flushing it after each page so that a unit never holds all its rows.
     /// Each row holds the table's own columns, in declaration order.
     ///
     /// `cursor` holds what the previous successful unit of this table and
@@ -202,6 +233,6 @@ pub trait Table<C>: Send + Sync {
         ctx: &C,
         target: &Target,
         cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError>;
 }

@@ -3,9 +3,11 @@
 //! [`Store`] is the seam: the scan writes through it and `cloudbuilder query`
 //! reads through it. [`SqliteStore`] is the embedded default — one file, no
 //! server. Every table's schema is generated from its [`TableDef`]; every row
-//! carries `_run_id`, `_scanned_at` and its scope columns; the rows of one
-//! (table, account, region) are replaced in one transaction, so a re-scan
-//! replaces instead of duplicating and a crash never exposes half a snapshot.
+//! carries `_run_id`, `_scanned_at` and its scope columns. A unit's rows are
+//! staged batch by batch as the scan fetches them, then replace the rows of
+//! their (table, account, region) in one transaction when the unit ends: a
+//! re-scan replaces instead of duplicating, a crash never exposes half a
+//! snapshot, and a failed unit leaves the previous rows as they were.
 //!
 //! [`TableDef`]: cloudbuilder_core::TableDef
 
@@ -17,7 +19,7 @@ pub use error::Error;
 pub use query::{QueryResult, QueryValue};
 pub use sqlite::SqliteStore;
 
-use cloudbuilder_core::{FetchError, Row, TableDef, Target};
+use cloudbuilder_core::{FetchError, Row, TableDef, Target, UnitId};
 use time::OffsetDateTime;
 
 /// The run-level facts recorded in `cloudbuilder_run`.
@@ -50,10 +52,26 @@ pub trait Store {
     fn prepare(&mut self, defs: &[&'static TableDef]) -> Result<(), Error>;
     /// Records the start of a run.
     fn begin_run(&mut self, run: &RunRecord) -> Result<(), Error>;
-    /// Writes one unit's rows for `table` and `target` in one transaction: a
-    /// snapshot table's rows replace the scope's previous rows; an incremental
-    /// table's rows replace the stored rows with the same key. `cursor`, when
-    /// given, is stored in the same transaction.
+    /// Stages a batch of rows of `unit` (a table's own columns), out of sight
+    /// of readers until [`Store::commit`].
+    fn stage(&mut self, unit: UnitId, table: &TableDef, rows: &[Row]) -> Result<(), Error>;
+    /// Forgets what `unit` staged (it failed, or starts again).
+    fn discard(&mut self, unit: UnitId, table: &TableDef) -> Result<(), Error>;
+    /// Makes what `unit` staged the rows of `table` for `target`, in one
+    /// transaction: a snapshot table's rows replace the scope's previous
+    /// rows; an incremental table's rows replace the stored rows with the same
+    /// key (the last staged wins). `cursor`, when given, is stored in the same
+    /// transaction. Returns how many rows were written.
+    fn commit(
+        &mut self,
+        unit: UnitId,
+        run_id: &str,
+        scanned_at: OffsetDateTime,
+        table: &TableDef,
+        target: &Target,
+        cursor: Option<&str>,
+    ) -> Result<u64, Error>;
+    /// Stages `rows` and commits them at once (a unit of one batch).
     fn write(
         &mut self,
         run_id: &str,
@@ -62,7 +80,21 @@ pub trait Store {
         target: &Target,
         rows: &[Row],
         cursor: Option<&str>,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        const DIRECT: UnitId = UnitId::MAX;
+        self.stage(DIRECT, table, rows)?;
+        match self.commit(DIRECT, run_id, scanned_at, table, target, cursor) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // The commit's own error is the one to report; rows left staged
+                // would only be replaced by the next write's.
+                if let Err(discard) = self.discard(DIRECT, table) {
+                    tracing::debug!("could not discard staged rows: {discard}");
+                }
+                Err(e)
+            }
+        }
+    }
     /// The cursor the last successful unit of `table` for `target` stored.
     fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error>;
     /// Records a failed unit; the target's previous rows are kept.

@@ -5,9 +5,10 @@
 //! reader sees the previous snapshot or the new one, never a mix.
 
 use crate::{Error, QueryResult, QueryValue, RunRecord, RunTotals, Store};
-use cloudbuilder_core::{ColumnType, FetchError, Row, TableDef, Target, Value, WriteMode};
+use cloudbuilder_core::{ColumnType, FetchError, Row, TableDef, Target, UnitId, Value, WriteMode};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql, params};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -17,6 +18,8 @@ use time::format_description::well_known::Rfc3339;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Tables whose staging table exists in this connection's temp schema.
+    staged: HashSet<&'static str>,
 }
 
 const BOOKKEEPING: &str = "
@@ -85,6 +88,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),
+            staged: HashSet::new(),
         })
     }
 
@@ -107,6 +111,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),
+            staged: HashSet::new(),
         })
     }
 
@@ -115,12 +120,53 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Creates `table`'s staging table (once per connection).
+    fn ensure_stage(&mut self, table: &TableDef) -> Result<(), Error> {
+        if self.staged.contains(table.name) {
+            return Ok(());
+        }
+        let stage = quote(&stage_name(table));
+        let mut columns = vec!["_unit INTEGER NOT NULL".to_owned()];
+        columns.extend(
+            table
+                .columns
+                .iter()
+                .map(|c| format!("{} {}", quote(c.name), sql_type(c.ty))),
+        );
+        let mut index = vec!["_unit".to_owned()];
+        if let WriteMode::Incremental { key } = table.mode {
+            index.extend(key.iter().map(|k| quote(k)));
+        }
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS {stage} ({});\nCREATE INDEX IF NOT EXISTS temp.{} ON {stage} ({});",
+                columns.join(", "),
+                quote(&format!("{}_unit", stage_name(table))),
+                index.join(", ")
+            ))
+            .map_err(Error::write(format!("stage {}", table.name)))?;
+        self.staged.insert(table.name);
+        Ok(())
+    }
+
     fn existing_columns(&self, table: &str) -> Result<Vec<String>, rusqlite::Error> {
         let mut stmt = self
             .conn
             .prepare(&format!("PRAGMA table_info({})", quote(table)))?;
         stmt.query_map([], |row| row.get::<_, String>(1))?.collect()
     }
+}
+
+/// The staging table of `table`: private to the connection (SQLite's temp
+/// schema, kept in a file, not in memory), so staged rows are invisible to
+/// readers and vanish with the process if it dies.
+fn stage_name(table: &TableDef) -> String {
+    format!("stage_{}", table.name)
+}
+
+/// A unit id as SQLite's signed integer (same bits).
+fn unit_key(unit: UnitId) -> i64 {
+    i64::from_ne_bytes(unit.to_ne_bytes())
 }
 
 /// Quotes an identifier for SQL.
@@ -237,17 +283,65 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn write(
+    fn stage(&mut self, unit: UnitId, table: &TableDef, rows: &[Row]) -> Result<(), Error> {
+        self.ensure_stage(table)?;
+        let action = || format!("stage rows of {}", table.name);
+        let tx = self.conn.transaction().map_err(Error::write(action()))?;
+        {
+            let placeholders: Vec<String> = (1..=table.columns.len() + 1)
+                .map(|i| format!("?{i}"))
+                .collect();
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO temp.{} VALUES ({})",
+                    quote(&stage_name(table)),
+                    placeholders.join(", ")
+                ))
+                .map_err(Error::write(action()))?;
+            let unit = Value::Integer(unit_key(unit));
+            for row in rows {
+                let cells = std::iter::once(&unit).chain(row.iter()).map(Cell);
+                insert
+                    .execute(rusqlite::params_from_iter(cells))
+                    .map_err(Error::write(action()))?;
+            }
+        }
+        tx.commit().map_err(Error::write(action()))
+    }
+
+    fn discard(&mut self, unit: UnitId, table: &TableDef) -> Result<(), Error> {
+        if !self.staged.contains(table.name) {
+            return Ok(());
+        }
+        self.conn
+            .execute(
+                &format!(
+                    "DELETE FROM temp.{} WHERE _unit = ?1",
+                    quote(&stage_name(table))
+                ),
+                [unit_key(unit)],
+            )
+            .map_err(Error::write(format!(
+                "discard staged rows of {}",
+                table.name
+            )))?;
+        Ok(())
+    }
+
+    fn commit(
         &mut self,
+        unit: UnitId,
         run_id: &str,
         scanned_at: OffsetDateTime,
         table: &TableDef,
         target: &Target,
-        rows: &[Row],
         cursor: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<u64, Error> {
+        self.ensure_stage(table)?;
         let scanned_at = rfc3339(scanned_at);
         let action = || format!("write {} for {target}", table.name);
+        let stage = format!("temp.{}", quote(&stage_name(table)));
+        let unit = unit_key(unit);
         let scope = table.scope.columns();
         let scope_values: Vec<Option<&str>> = scope
             .iter()
@@ -259,84 +353,80 @@ impl Store for SqliteStore {
                 }
             })
             .collect();
+        // Parameters: ?1 the unit, ?2 the run, ?3 the scan time, then the scope values.
         let scope_filter: Vec<String> = scope
             .iter()
-            .map(|c| format!("{} IS ?", quote(c.name)))
+            .enumerate()
+            .map(|(i, c)| format!("{} IS ?{}", quote(c.name), i + 4))
             .collect();
-        let tx = self.conn.transaction().map_err(Error::write("begin"))?;
-        {
-            // Which stored rows the new ones replace: the whole scope, or the rows with the same key.
-            let key_positions: Vec<usize> = match table.mode {
-                WriteMode::Snapshot => {
-                    tx.execute(
-                        &format!(
-                            "DELETE FROM {} WHERE {}",
-                            quote(table.name),
-                            scope_filter.join(" AND ")
-                        ),
-                        rusqlite::params_from_iter(scope_values.iter()),
-                    )
-                    .map_err(Error::write(action()))?;
-                    Vec::new()
-                }
-                WriteMode::Incremental { key } => key
-                    .iter()
-                    .filter_map(|k| table.columns.iter().position(|c| c.name == *k))
-                    .collect(),
-            };
-            let mut delete_by_key = if key_positions.is_empty() {
-                None
-            } else {
-                let key_filter: Vec<String> = key_positions
-                    .iter()
-                    .map(|&i| format!("{} IS ?", quote(table.columns[i].name)))
-                    .collect();
-                Some(
-                    tx.prepare(&format!(
-                        "DELETE FROM {} WHERE {} AND {}",
-                        quote(table.name),
-                        scope_filter.join(" AND "),
-                        key_filter.join(" AND ")
-                    ))
-                    .map_err(Error::write(action()))?,
-                )
-            };
-
-            let names: Vec<String> = ["_run_id", "_scanned_at"]
-                .into_iter()
-                .chain(table.all_columns().map(|c| c.name))
-                .map(quote)
-                .collect();
-            let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-            let mut insert = tx
-                .prepare(&format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
+        let mut params: Vec<rusqlite::types::Value> = vec![
+            unit.into(),
+            run_id.to_owned().into(),
+            scanned_at.clone().into(),
+        ];
+        params.extend(
+            scope_values
+                .iter()
+                .map(|v| Cell(&Value::from(*v)).to_sql_owned()),
+        );
+        let own: Vec<String> = table.columns.iter().map(|c| quote(c.name)).collect();
+        let names: Vec<String> = ["_run_id", "_scanned_at"]
+            .into_iter()
+            .chain(table.all_columns().map(|c| c.name))
+            .map(quote)
+            .collect();
+        let scope_params: Vec<String> = (0..scope.len()).map(|i| format!("?{}", i + 4)).collect();
+        let (replace, chosen) = match table.mode {
+            // The scope's rows are the staged ones.
+            WriteMode::Snapshot => (
+                format!(
+                    "DELETE FROM {} WHERE {}",
                     quote(table.name),
-                    names.join(", "),
-                    placeholders.join(", ")
-                ))
-                .map_err(Error::write(action()))?;
-            let fixed: Vec<Value> = [Some(run_id), Some(scanned_at.as_str())]
-                .into_iter()
-                .chain(scope_values.iter().copied())
-                .map(Value::from)
-                .collect();
-            for row in rows {
-                if let Some(delete) = delete_by_key.as_mut() {
-                    let scope_cells = scope_values
-                        .iter()
-                        .map(|v| Cell(&Value::from(*v)).to_sql_owned());
-                    let key_cells = key_positions.iter().map(|&i| Cell(&row[i]).to_sql_owned());
-                    delete
-                        .execute(rusqlite::params_from_iter(scope_cells.chain(key_cells)))
-                        .map_err(Error::write(action()))?;
-                }
-                let cells = fixed.iter().chain(row.iter()).map(Cell);
-                insert
-                    .execute(rusqlite::params_from_iter(cells))
-                    .map_err(Error::write(action()))?;
+                    scope_filter.join(" AND ")
+                ),
+                format!("SELECT rowid FROM {stage} WHERE _unit = ?1"),
+            ),
+            // Stored rows with a staged key go; of the staged rows with one
+            // key, the last staged stays.
+            WriteMode::Incremental { key } => {
+                let same_key: Vec<String> = key
+                    .iter()
+                    .map(|k| format!("s.{k} IS {t}.{k}", k = quote(k), t = quote(table.name)))
+                    .collect();
+                let keys: Vec<String> = key.iter().map(|k| quote(k)).collect();
+                (
+                    format!(
+                        "DELETE FROM {t} WHERE {scope} AND EXISTS (SELECT 1 FROM {stage} s WHERE s._unit = ?1 AND {same})",
+                        t = quote(table.name),
+                        scope = scope_filter.join(" AND "),
+                        same = same_key.join(" AND "),
+                    ),
+                    format!(
+                        "SELECT max(rowid) FROM {stage} WHERE _unit = ?1 GROUP BY {}",
+                        keys.join(", ")
+                    ),
+                )
             }
-        }
+        };
+        let insert = format!(
+            "INSERT INTO {t} ({names}) SELECT ?2, ?3, {scope}{comma}{own} FROM {stage} WHERE _unit = ?1 AND rowid IN ({chosen}) ORDER BY rowid",
+            t = quote(table.name),
+            names = names.join(", "),
+            scope = scope_params.join(", "),
+            comma = if own.is_empty() { "" } else { ", " },
+            own = own.join(", "),
+        );
+        let tx = self.conn.transaction().map_err(Error::write(action()))?;
+        // Each statement takes the parameters up to the highest it names.
+        let run = |sql: &str| -> rusqlite::Result<usize> {
+            let mut stmt = tx.prepare(sql)?;
+            let n = stmt.parameter_count().min(params.len());
+            stmt.execute(rusqlite::params_from_iter(&params[..n]))
+        };
+        run(&replace).map_err(Error::write(action()))?;
+        let written = run(&insert).map_err(Error::write(action()))?;
+        tx.execute(&format!("DELETE FROM {stage} WHERE _unit = ?1"), [unit])
+            .map_err(Error::write(action()))?;
         if let Some(cursor) = cursor {
             tx.execute(
                 "INSERT INTO cloudbuilder_cursor (table_name, account_id, region, cursor, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -346,7 +436,7 @@ impl Store for SqliteStore {
             .map_err(Error::write(format!("store the cursor of {} for {target}", table.name)))?;
         }
         tx.commit().map_err(Error::write("commit"))?;
-        Ok(())
+        Ok(written as u64)
     }
 
     fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error> {
@@ -606,6 +696,88 @@ mod tests {
             store.cursor(&EVENT, &target("1", "b")).expect("cursor"),
             None,
             "cursors are per target"
+        );
+    }
+
+    #[test]
+    fn staged_batches_are_invisible_until_their_unit_commits_and_units_stay_apart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.db");
+        let mut store = SqliteStore::open(&path).expect("open");
+        store.prepare(&[&THING]).expect("prepare");
+        let now = OffsetDateTime::now_utc();
+        store
+            .write("r1", now, &THING, &target("1", "a"), &[row("old")], None)
+            .expect("first snapshot");
+        // Two units stage interleaved batches; a reader sees only the old snapshot.
+        store
+            .stage(10, &THING, &[row("a1"), row("a2")])
+            .expect("stage");
+        store.stage(11, &THING, &[row("b1")]).expect("stage");
+        store.stage(10, &THING, &[row("a3")]).expect("stage");
+        let reader = SqliteStore::open_read_only(&path).expect("reader");
+        assert_eq!(count(&reader, "SELECT count(*) FROM aws_thing"), 1);
+        let written = store
+            .commit(10, "r2", now, &THING, &target("1", "a"), None)
+            .expect("commit");
+        assert_eq!(written, 3);
+        assert_eq!(
+            count(
+                &reader,
+                "SELECT count(*) FROM aws_thing WHERE id IN ('a1', 'a2', 'a3') AND _run_id = 'r2'"
+            ),
+            3
+        );
+        assert_eq!(
+            count(&reader, "SELECT count(*) FROM aws_thing WHERE id = 'old'"),
+            0
+        );
+        // Unit 11 failed: its batch is dropped and scope 2/a keeps what it had (nothing).
+        store.discard(11, &THING).expect("discard");
+        assert_eq!(
+            store
+                .commit(11, "r2", now, &THING, &target("2", "a"), None)
+                .expect("an empty unit commits"),
+            0
+        );
+        assert_eq!(count(&reader, "SELECT count(*) FROM aws_thing"), 3);
+    }
+
+    #[test]
+    fn an_incremental_unit_keeps_the_last_staged_row_of_each_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+        store.prepare(&[&EVENT]).expect("prepare");
+        let t = target("1", "a");
+        let day =
+            |d: &str, amount: f64| vec![Value::from(d), Value::from("ec2"), Value::Real(amount)];
+        store
+            .write(
+                "r1",
+                OffsetDateTime::now_utc(),
+                &EVENT,
+                &t,
+                &[day("01", 1.0), day("02", 1.0)],
+                Some("01"),
+            )
+            .expect("first");
+        store.stage(5, &EVENT, &[day("02", 2.0)]).expect("stage");
+        store
+            .stage(5, &EVENT, &[day("02", 2.5), day("03", 3.0)])
+            .expect("stage");
+        store
+            .commit(5, "r2", OffsetDateTime::now_utc(), &EVENT, &t, Some("02"))
+            .expect("commit");
+        let out = store
+            .query("SELECT day, amount FROM aws_event ORDER BY day")
+            .expect("query");
+        assert_eq!(
+            out.rows,
+            [
+                [QueryValue::Text("01".into()), QueryValue::Real(1.0)],
+                [QueryValue::Text("02".into()), QueryValue::Real(2.5)],
+                [QueryValue::Text("03".into()), QueryValue::Real(3.0)],
+            ]
         );
     }
 

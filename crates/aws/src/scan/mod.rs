@@ -49,6 +49,8 @@ pub fn plan_units(
                     }
                 }
             }
+            // No AWS table is partitioned the GCP or Azure way.
+            Scope::Project | Scope::Subscription | Scope::Root => {}
         }
     }
     units

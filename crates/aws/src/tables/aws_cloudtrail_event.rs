@@ -11,12 +11,12 @@
 //! Response elements are never stored: some hold credentials (AssumeRole and
 //! GetFederationToken return a session token there).
 
-use super::common::{S3_BUCKET_READ, each_page, fetch_error};
+use super::common::{S3_BUCKET_READ, each_page, fetch_error, rows_by_page};
 use crate::scan::{AwsContext, TrailReader};
 use aws_smithy_types::DateTime;
 use cloudbuilder_core::{
-    ApiBudget, Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target,
-    Value, WriteMode,
+    ApiBudget, Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef,
+    Target, Value, WriteMode,
 };
 use std::io::Read;
 use time::OffsetDateTime;
@@ -93,7 +93,7 @@ impl Table<AwsContext> for CloudTrailEvent {
         ctx: &AwsContext,
         target: &Target,
         cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
         match &ctx.trail {
             Some(trail) => from_bucket(ctx, trail, target, cursor, rows).await,
@@ -107,7 +107,7 @@ async fn from_bucket(
     trail: &TrailReader,
     target: &Target,
     cursor: &mut Option<String>,
-    rows: &mut Vec<Row>,
+    rows: &mut RowSink,
 ) -> Result<(), FetchError> {
     let region = target.region.as_deref().unwrap_or(&ctx.region);
     let prefix = format!(
@@ -159,6 +159,7 @@ async fn from_bucket(
             .map_err(|e| FetchError::classify("ReadFailed", format!("{key}: {e}")))?
             .into_bytes();
         rows.extend(records(&key, &bytes)?.iter().filter_map(row));
+        rows.flush().await?;
         // Files are read in key order, so the last one read is where the next scan starts.
         *cursor = Some(key);
     }
@@ -190,14 +191,14 @@ async fn from_lookup(
     ctx: &AwsContext,
     target: &Target,
     cursor: &mut Option<String>,
-    rows: &mut Vec<Row>,
+    rows: &mut RowSink,
 ) -> Result<(), FetchError> {
     let since = cursor
         .as_deref()
         .and_then(|c| OffsetDateTime::parse(c, &Rfc3339).ok())
         .unwrap_or_else(|| OffsetDateTime::now_utc() - FIRST_LOOKUP);
     let mut newest = since;
-    each_page(
+    rows_by_page(
         ctx,
         &LOOKUP_EVENTS,
         target,
@@ -208,7 +209,8 @@ async fn from_lookup(
             .max_results(50)
             .into_paginator()
             .send(),
-        |page| {
+        rows,
+        |page, rows| {
             for event in page.events() {
                 let Some(record) = event
                     .cloud_trail_event()

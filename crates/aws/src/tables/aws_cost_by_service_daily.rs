@@ -4,7 +4,7 @@ use super::cost::{self, CostQuery};
 use crate::scan::AwsContext;
 use aws_sdk_costexplorer::types::Granularity;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, RowSink, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -46,7 +46,7 @@ impl Table<AwsContext> for CostByServiceDaily {
         ctx: &AwsContext,
         target: &Target,
         cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
         cost::fetch(ctx, target, DEF.name, &QUERY, cursor, rows).await
     }

@@ -1,11 +1,11 @@
 //! `aws_ebs_volume`: EBS volumes.
 
-use super::common::{EC2_DESCRIBE, each_page, tags, text, timestamp};
+use super::common::{EC2_DESCRIBE, rows_by_page, tags, text, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Volume;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
-    WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    Value, WriteMode,
 };
 
 /// The table.
@@ -59,9 +59,9 @@ impl Table<AwsContext> for EbsVolume {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &EC2_DESCRIBE,
             target,
@@ -71,7 +71,8 @@ impl Table<AwsContext> for EbsVolume {
                 .max_results(500)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.volumes().iter().map(|v| row(ctx, v)));
             },
         )

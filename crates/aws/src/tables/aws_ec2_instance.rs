@@ -1,11 +1,11 @@
 //! `aws_ec2_instance`: EC2 instances — the runbook's resource.
 
-use super::common::{EC2_DESCRIBE, each_page, tags, text, timestamp};
+use super::common::{EC2_DESCRIBE, rows_by_page, tags, text, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Instance;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
-    WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    Value, WriteMode,
 };
 
 /// The table.
@@ -81,10 +81,10 @@ impl Table<AwsContext> for Ec2Instance {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
         // Always paginated: unpaginated DescribeInstances has a smaller throttling bucket.
-        each_page(
+        rows_by_page(
             ctx,
             &EC2_DESCRIBE,
             target,
@@ -94,7 +94,8 @@ impl Table<AwsContext> for Ec2Instance {
                 .max_results(1000)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 for instance in page.reservations().iter().flat_map(|r| r.instances()) {
                     rows.push(row(ctx, instance));
                 }

@@ -1,11 +1,11 @@
 //! `aws_iam_role`: IAM roles, with their trust policies.
 
-use super::common::{IAM_READ, each_page, timestamp};
+use super::common::{IAM_READ, rows_by_page, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_iam::types::Role;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
-    WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    Value, WriteMode,
 };
 
 /// The table.
@@ -46,9 +46,9 @@ impl Table<AwsContext> for IamRole {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &IAM_READ,
             target,
@@ -58,7 +58,8 @@ impl Table<AwsContext> for IamRole {
                 .max_items(1000)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.roles().iter().map(row));
             },
         )

@@ -1,9 +1,9 @@
 //! `aws_iam_user`: IAM users.
 
-use super::common::{IAM_READ, each_page, timestamp};
+use super::common::{IAM_READ, rows_by_page, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, RowSink, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -42,9 +42,9 @@ impl Table<AwsContext> for IamUser {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &IAM_READ,
             target,
@@ -54,7 +54,8 @@ impl Table<AwsContext> for IamUser {
                 .max_items(1000)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.users().iter().map(|u| {
                     vec![
                         u.user_name().into(),

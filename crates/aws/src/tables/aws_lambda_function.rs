@@ -1,11 +1,11 @@
 //! `aws_lambda_function`: Lambda functions' configuration (never their code).
 
-use super::common::{LAMBDA_READ, each_page, text};
+use super::common::{LAMBDA_READ, rows_by_page, text};
 use crate::scan::AwsContext;
 use aws_sdk_lambda::types::FunctionConfiguration;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
-    WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    Value, WriteMode,
 };
 
 /// The table.
@@ -60,9 +60,9 @@ impl Table<AwsContext> for LambdaFunction {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &LAMBDA_READ,
             target,
@@ -72,7 +72,8 @@ impl Table<AwsContext> for LambdaFunction {
                 .max_items(50)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.functions().iter().map(row));
             },
         )

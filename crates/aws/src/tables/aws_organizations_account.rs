@@ -1,9 +1,9 @@
 //! `aws_organizations_account`: the organization's accounts, as its management account lists them.
 
-use super::common::{ORGANIZATIONS_READ, each_page, text, timestamp};
+use super::common::{ORGANIZATIONS_READ, rows_by_page, text, timestamp};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, RowSink, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -43,15 +43,16 @@ impl Table<AwsContext> for OrganizationsAccount {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &ORGANIZATIONS_READ,
             target,
             "ListAccounts",
             ctx.organizations().list_accounts().into_paginator().send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.accounts().iter().map(|a| {
                     vec![
                         a.id().into(),

@@ -1,10 +1,11 @@
 //! `aws_rds_db_instance`: RDS database instances.
 
-use super::common::{RDS_DESCRIBE, each_page, tags, timestamp};
+use super::common::{RDS_DESCRIBE, rows_by_page, tags, timestamp};
 use crate::scan::AwsContext;
 use aws_sdk_rds::types::DbInstance;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
 };
 
 /// The table.
@@ -60,9 +61,9 @@ impl Table<AwsContext> for RdsDbInstance {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &RDS_DESCRIBE,
             target,
@@ -72,7 +73,8 @@ impl Table<AwsContext> for RdsDbInstance {
                 .max_records(100)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.db_instances().iter().map(row));
             },
         )

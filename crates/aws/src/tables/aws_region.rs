@@ -3,7 +3,7 @@
 use super::common::{EC2_DESCRIBE, fetch_error};
 use crate::scan::AwsContext;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, RowSink, Scope, Table, TableDef, Target, WriteMode,
 };
 
 /// The table.
@@ -39,7 +39,7 @@ impl Table<AwsContext> for AwsRegion {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
         ctx.budgets.acquire(&EC2_DESCRIBE, target).await;
         let out = ctx

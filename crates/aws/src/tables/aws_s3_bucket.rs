@@ -5,7 +5,7 @@ use crate::scan::AwsContext;
 use aws_sdk_s3::operation::get_bucket_tagging::GetBucketTaggingError;
 use aws_types::region::Region;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
+    Cloud, ColumnDef, ColumnType::*, FetchError, RowSink, Scope, Table, TableDef, Target, Value,
     WriteMode,
 };
 
@@ -44,7 +44,7 @@ impl Table<AwsContext> for S3Bucket {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
         let mut buckets = Vec::new();
         each_page(

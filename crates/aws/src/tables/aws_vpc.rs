@@ -1,10 +1,11 @@
 //! `aws_vpc`: VPCs.
 
-use super::common::{EC2_DESCRIBE, each_page, tags, text};
+use super::common::{EC2_DESCRIBE, rows_by_page, tags, text};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::Vpc;
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
 };
 
 /// The table.
@@ -46,9 +47,9 @@ impl Table<AwsContext> for AwsVpc {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &EC2_DESCRIBE,
             target,
@@ -58,7 +59,8 @@ impl Table<AwsContext> for AwsVpc {
                 .max_results(1000)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.vpcs().iter().map(|v| row(ctx, v)));
             },
         )

@@ -1,11 +1,11 @@
 //! `aws_vpc_security_group`: security groups and their rules.
 
-use super::common::{EC2_DESCRIBE, each_page, tags};
+use super::common::{EC2_DESCRIBE, rows_by_page, tags};
 use crate::scan::AwsContext;
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use cloudbuilder_core::{
-    Cloud, ColumnDef, ColumnType::*, FetchError, Row, Scope, Table, TableDef, Target, Value,
-    WriteMode,
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    Value, WriteMode,
 };
 
 /// The table.
@@ -51,9 +51,9 @@ impl Table<AwsContext> for AwsVpcSecurityGroup {
         ctx: &AwsContext,
         target: &Target,
         _cursor: &mut Option<String>,
-        rows: &mut Vec<Row>,
+        rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        each_page(
+        rows_by_page(
             ctx,
             &EC2_DESCRIBE,
             target,
@@ -63,7 +63,8 @@ impl Table<AwsContext> for AwsVpcSecurityGroup {
                 .max_results(1000)
                 .into_paginator()
                 .send(),
-            |page| {
+            rows,
+            |page, rows| {
                 rows.extend(page.security_groups().iter().map(|g| row(ctx, g)));
             },
         )

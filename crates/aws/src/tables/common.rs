@@ -8,7 +8,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::DateTime;
 use cloudbuilder_core::Target;
-use cloudbuilder_core::{ApiBudget, FetchError, Value};
+use cloudbuilder_core::{ApiBudget, FetchError, RowSink, Value};
 use time::OffsetDateTime;
 
 /// EC2 Describe*/List* calls: a bucket of 100, refilled at 20 per second, per
@@ -91,8 +91,8 @@ where
 }
 
 /// Follows `pages` to the end, waiting on `budget` before each request, and
-/// hands every page to `on_page`. Every list call goes through here, so every
-/// one is paginated and paced.
+/// hands every page to `on_page`. Every list call goes through here (or
+/// [`rows_by_page`]), so every one is paginated and paced.
 pub async fn each_page<T, E>(
     ctx: &AwsContext,
     budget: &ApiBudget,
@@ -104,13 +104,51 @@ pub async fn each_page<T, E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    loop {
-        ctx.budgets.acquire(budget, target).await;
-        let Some(page) = pages.next().await else {
-            return Ok(());
-        };
-        on_page(page.map_err(|e| fetch_error(operation, e))?);
+    while let Some(page) = next_page(ctx, budget, target, operation, &mut pages).await? {
+        on_page(page);
     }
+    Ok(())
+}
+
+/// [`each_page`] for pages that become rows: `on_page` turns a page into
+/// rows, which are handed on before the next page is asked for, so a unit
+/// holds one page of rows at a time.
+pub async fn rows_by_page<T, E>(
+    ctx: &AwsContext,
+    budget: &ApiBudget,
+    target: &Target,
+    operation: &'static str,
+    mut pages: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    rows: &mut RowSink,
+    mut on_page: impl FnMut(T, &mut RowSink),
+) -> Result<(), FetchError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    while let Some(page) = next_page(ctx, budget, target, operation, &mut pages).await? {
+        on_page(page, rows);
+        rows.flush().await?;
+    }
+    Ok(())
+}
+
+/// The next page, once `budget` allows the request.
+async fn next_page<T, E>(
+    ctx: &AwsContext,
+    budget: &ApiBudget,
+    target: &Target,
+    operation: &'static str,
+    pages: &mut PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<Option<T>, FetchError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    ctx.budgets.acquire(budget, target).await;
+    pages
+        .next()
+        .await
+        .transpose()
+        .map_err(|e| fetch_error(operation, e))
 }
 
 /// Text of an SDK enum (`InstanceType`, `VolumeState`, …).

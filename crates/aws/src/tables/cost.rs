@@ -12,7 +12,9 @@ use crate::scan::AwsContext;
 use aws_sdk_costexplorer::types::{
     DateInterval, Granularity, GroupDefinition, GroupDefinitionType, MetricValue,
 };
-use cloudbuilder_core::{ApiBudget, ColumnDef, ColumnType::*, FetchError, Row, Target, Value};
+use cloudbuilder_core::{
+    ApiBudget, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Target, Value,
+};
 use std::collections::HashMap;
 use time::{Date, Duration, Month};
 
@@ -141,7 +143,7 @@ pub async fn fetch(
     table: &'static str,
     query: &CostQuery,
     cursor: &mut Option<String>,
-    rows: &mut Vec<Row>,
+    rows: &mut RowSink,
 ) -> Result<(), FetchError> {
     let (start, end, last_closed) = window(query, ctx.today, cursor.as_deref());
     let interval = DateInterval::builder()

@@ -1,8 +1,7 @@
 //! `scan aws`: inventory of the caller's account, or of every account of the
 //! organization through the Cloud Builder role, into the store.
 
-use super::progress::Progress;
-use super::writer::Writer;
+use super::runner::{self, Scan};
 use crate::cli::ScanAwsArgs;
 use crate::commands::creds::validate_region;
 use crate::exit::UsageError;
@@ -12,15 +11,12 @@ use aws_config::retry::RetryConfig;
 use aws_types::region::Region;
 use cloudbuilder_aws::scan::{AccountSelection, AwsContext, AwsContexts, MemberRole, TrailBucket};
 use cloudbuilder_aws::{AccountId, ExternalId, OuId, RoleName};
-use cloudbuilder_core::engine::{self, Contexts};
-use cloudbuilder_core::{RateBudgets, Table, WriteMode};
-use cloudbuilder_store::{RunRecord, RunTotals, SqliteStore, Store};
+use cloudbuilder_core::engine::Contexts;
+use cloudbuilder_core::{Cloud, RateBudgets, Table};
 use std::process::ExitCode;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// Exit code of a scan in which some units failed.
-const PARTIAL: u8 = 2;
 /// The role assumed in each account of an organization unless told otherwise.
 const DEFAULT_ROLE: &str = "CloudBuilder";
 /// How many times the SDK tries a call (throttling and transient errors are retried with backoff).
@@ -81,26 +77,8 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         "scan planned"
     );
 
-    let mut store = SqliteStore::open(&store_path)?;
-    let defs: Vec<_> = tables.iter().map(|t| t.def()).collect();
-    store.prepare(&defs)?;
-    let run_id = run_id();
-    store.begin_run(&RunRecord {
-        run_id: run_id.clone(),
-        cloud: "aws".to_owned(),
-        command: describe(&args),
-        started_at: OffsetDateTime::now_utc(),
-    })?;
-
-    let mut units =
+    let units =
         cloudbuilder_aws::scan::plan_units(&tables, &accounts, &regions, management.as_deref());
-    // Incremental tables resume where their previous successful unit stopped.
-    for unit in &mut units {
-        if matches!(unit.table.def().mode, WriteMode::Incremental { .. }) {
-            unit.cursor = store.cursor(unit.table.def(), &unit.target)?;
-        }
-    }
-    let mut progress = Progress::new(units.len());
     let reader_account = role.as_ref().and_then(|_| {
         management
             .clone()
@@ -119,29 +97,15 @@ pub async fn run(args: ScanAwsArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let contexts: Arc<dyn Contexts<AwsContext>> = Arc::new(aws_contexts);
-    let mut writer = Writer::new(&mut store, &run_id);
-    engine::run(units, contexts, args.concurrency, |outcome| {
-        writer.write(outcome, &mut progress)
-    })
-    .await;
-    if let Some(failure) = writer.failure.take() {
-        return Err(failure).context("the scan stopped: the store cannot be written");
-    }
-    store.finish_run(
-        &run_id,
-        OffsetDateTime::now_utc(),
-        RunTotals {
-            units: progress.done,
-            rows: progress.rows(),
-            errors: progress.errors,
-        },
-    )?;
-    progress.finish(store.path());
-    Ok(if progress.errors > 0 {
-        ExitCode::from(PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let scan = Scan {
+        cloud: Cloud::Aws,
+        command: describe(&args),
+        tables: tables.iter().map(|t| t.def()).collect(),
+        units,
+        contexts,
+        concurrency: args.concurrency,
+    };
+    runner::execute(scan, &store_path).await
 }
 
 fn choose_tables(list: Option<&str>) -> Result<Vec<&'static dyn Table<AwsContext>>, UsageError> {
@@ -240,20 +204,6 @@ fn validate(args: &ScanAwsArgs) -> Result<(), anyhow::Error> {
 }
 
 /// A run id that sorts by time: `20261203T171500Z-<pid>`.
-fn run_id() -> String {
-    let now = OffsetDateTime::now_utc();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        std::process::id()
-    )
-}
-
 /// The gist of the command line, for `cloudbuilder_run` (no secrets are flags).
 fn describe(args: &ScanAwsArgs) -> String {
     let mut parts = vec!["scan aws".to_owned()];

@@ -1,5 +1,7 @@
-//! `scan …`: one file per cloud, sharing the progress display and the store writer.
+//! `scan …`: one file per cloud, sharing one runner (store,
+//! run record, cursors, engine, progress, exit code).
 
 pub mod aws;
 mod progress;
+mod runner;
 mod writer;

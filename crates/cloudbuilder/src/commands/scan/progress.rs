@@ -46,10 +46,10 @@ impl Progress {
     }
 
     /// Counts one unit's outcome.
-    pub fn record(&mut self, outcome: &Outcome, written: Result<usize, &FetchError>) {
+    pub fn record(&mut self, outcome: &Outcome, written: Result<u64, &FetchError>) {
         self.done += 1;
         match written {
-            Ok(rows) => *self.rows_by_table.entry(outcome.table.name).or_default() += rows as u64,
+            Ok(rows) => *self.rows_by_table.entry(outcome.table.name).or_default() += rows,
             Err(e) => {
                 self.errors += 1;
                 let line = format!("error: {} {}: {e}", outcome.table.name, outcome.target);
