@@ -1,5 +1,11 @@
 //! The command line, as clap structs. Parsing only: meaning lives in `commands`.
 
+mod azure;
+mod gcp;
+
+pub use azure::{CredsAzureArgs, RoleAzureArgs, ScanAzureArgs};
+pub use gcp::{CredsGcpArgs, RoleGcpArgs, ScanGcpArgs};
+
 use clap::{Args, Parser, Subcommand};
 use cloudbuilder_creds::OutputFormat;
 use std::ffi::OsString;
@@ -46,10 +52,18 @@ pub enum Command {
 
 /// `cloudbuilder scan …`
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only add noise"
+)]
 pub enum ScanCommand {
     /// Scan AWS: the caller's account, or every account of the organization.
     #[command(after_help = SCAN_AWS_EXAMPLES)]
     Aws(ScanAwsArgs),
+    /// Scan GCP: every project under an organization, folder or project.
+    Gcp(ScanGcpArgs),
+    /// Scan Azure: every subscription under a management group, or one subscription.
+    Azure(ScanAzureArgs),
 }
 
 const SCAN_AWS_EXAMPLES: &str = "\
@@ -171,6 +185,10 @@ pub enum CredsCommand {
     Whoami(WhoamiArgs),
     /// Delete every cached credential.
     ClearCache,
+    /// A short-lived GCP access token for the Cloud Builder service account.
+    Gcp(CredsGcpArgs),
+    /// A short-lived Azure access token for the Cloud Builder service principal.
+    Azure(CredsAzureArgs),
 }
 
 const ASSUME_EXAMPLES: &str = "\
@@ -304,6 +322,18 @@ pub enum RoleCommand {
     Destroy(RoleDestroyArgs),
 }
 
+impl RoleCommand {
+    /// The cloud the command works on.
+    pub fn cloud(&self) -> &str {
+        match self {
+            RoleCommand::Plan(a) => &a.target.cloud,
+            RoleCommand::Apply(a) => &a.target.cloud,
+            RoleCommand::Verify(a) => &a.target.cloud,
+            RoleCommand::Destroy(a) => &a.target.cloud,
+        }
+    }
+}
+
 const ROLE_PLAN_EXAMPLES: &str = "\
 Examples:
   cloudbuilder role plan --cloud aws --trusted-principal arn:aws:iam::111122223333:role/Scanner --external-id acme --out plan/
@@ -329,12 +359,15 @@ Exit codes: 0 as planned, 1 drift (or a failed probe), 2 some accounts could not
 #[derive(Debug, Clone, Args)]
 pub struct RoleTargetArgs {
     /// The cloud.
-    #[arg(long, value_parser = ["aws"])]
+    #[arg(long, value_parser = ["aws", "gcp", "azure"])]
     pub cloud: String,
 
-    /// `account`: the caller's account; `organization`: every active account of the organization.
-    #[arg(long, default_value = "account", value_parser = ["account", "organization"])]
-    pub scope: String,
+    /// Where the role is made. AWS: `account` (the caller's account, the default) or
+    /// `organization` (every active account). GCP: organizations/ID, folders/ID or
+    /// projects/ID. Azure: /providers/Microsoft.Management/managementGroups/ID,
+    /// /subscriptions/GUID or /subscriptions/GUID/resourceGroups/NAME.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
 
     /// The role's name.
     #[arg(long, value_name = "NAME", default_value = "CloudBuilder")]
@@ -408,6 +441,12 @@ pub struct RolePlanArgs {
     pub target: RoleTargetArgs,
 
     #[command(flatten)]
+    pub gcp: RoleGcpArgs,
+
+    #[command(flatten)]
+    pub azure: RoleAzureArgs,
+
+    #[command(flatten)]
     pub definition: RoleDefinitionArgs,
 
     /// The folder to write the files into (created if missing).
@@ -420,6 +459,12 @@ pub struct RolePlanArgs {
 pub struct RoleApplyArgs {
     #[command(flatten)]
     pub target: RoleTargetArgs,
+
+    #[command(flatten)]
+    pub gcp: RoleGcpArgs,
+
+    #[command(flatten)]
+    pub azure: RoleAzureArgs,
 
     #[command(flatten)]
     pub definition: RoleDefinitionArgs,
@@ -441,6 +486,12 @@ pub struct RoleVerifyArgs {
     pub target: RoleTargetArgs,
 
     #[command(flatten)]
+    pub gcp: RoleGcpArgs,
+
+    #[command(flatten)]
+    pub azure: RoleAzureArgs,
+
+    #[command(flatten)]
     pub definition: RoleDefinitionArgs,
 
     /// The AWS CLI profile of the trusted principal, to assume the role with for the probes
@@ -458,6 +509,12 @@ pub struct RoleVerifyArgs {
 pub struct RoleDestroyArgs {
     #[command(flatten)]
     pub target: RoleTargetArgs,
+
+    #[command(flatten)]
+    pub gcp: RoleGcpArgs,
+
+    #[command(flatten)]
+    pub azure: RoleAzureArgs,
 
     /// Remove the StackSet (and its instances) too.
     #[arg(long, default_value = "iam", value_parser = ["iam", "stackset"])]

@@ -20,7 +20,11 @@ pub async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             CredsCommand::WriteProfile(args) => creds::write_profile::run(args).await,
             CredsCommand::Whoami(args) => creds::whoami::run(args).await,
             CredsCommand::ClearCache => creds::clear_cache::run(),
+            CredsCommand::Gcp(args) => creds::gcp::run(args).await,
+            CredsCommand::Azure(args) => creds::azure::run(args).await,
         },
+        Command::Role(role) if role.cloud() == "gcp" => role::gcp::run(role).await,
+        Command::Role(role) if role.cloud() == "azure" => role::azure::run(role).await,
         Command::Role(role) => match role {
             RoleCommand::Plan(args) => role::plan::run(args).await,
             RoleCommand::Apply(args) => role::apply::run(args).await,
@@ -28,6 +32,8 @@ pub async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             RoleCommand::Destroy(args) => role::destroy::run(args).await,
         },
         Command::Scan(ScanCommand::Aws(args)) => scan::aws::run(args).await,
+        Command::Scan(ScanCommand::Gcp(args)) => scan::gcp::run(args).await,
+        Command::Scan(ScanCommand::Azure(args)) => scan::azure::run(args).await,
         Command::Query(args) => query::run(&args),
         Command::Tables(args) => tables::run(&args),
     }

@@ -2,8 +2,10 @@
 //! the role flags (and an AWS CLI profile) into one AssumeRole request.
 
 pub mod assume;
+pub mod azure;
 pub mod clear_cache;
 pub mod exec;
+pub mod gcp;
 pub mod whoami;
 pub mod write_profile;
 

@@ -3,7 +3,9 @@
 //! accounts, and prints the per-account result table every command ends with.
 
 pub mod apply;
+pub mod azure;
 pub mod destroy;
+pub mod gcp;
 pub mod plan;
 pub mod verify;
 
@@ -29,6 +31,18 @@ const MAX_ATTEMPTS: u32 = 5;
 /// Exit code when some accounts failed and the others were done.
 const PARTIAL: u8 = 2;
 
+/// The AWS scope: `account` (the default) or `organization`.
+fn aws_scope(target: &RoleTargetArgs) -> Result<&str, UsageError> {
+    match target.scope.as_deref() {
+        None | Some("account") => Ok("account"),
+        Some("organization") => Ok("organization"),
+        Some(other) => Err(UsageError::new(
+            "--scope",
+            format!("'{other}' is not an AWS scope; allowed are account and organization"),
+        )),
+    }
+}
+
 /// Checks the targeting flags before any call.
 fn validate_target(target: &RoleTargetArgs) -> anyhow::Result<Option<AccountSelection>> {
     RoleName::parse("--role-name", &target.role_name)?;
@@ -49,7 +63,7 @@ fn validate_target(target: &RoleTargetArgs) -> anyhow::Result<Option<AccountSele
     for account in &target.exclude_accounts {
         AccountId::parse("--exclude-account", account)?;
     }
-    if target.scope == "account" {
+    if aws_scope(target)? == "account" {
         if !target.ous.is_empty() || !target.exclude_accounts.is_empty() {
             return Err(UsageError::new(
                 "--ou/--exclude-account",

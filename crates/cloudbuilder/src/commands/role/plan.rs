@@ -81,7 +81,7 @@ pub async fn run(args: RolePlanArgs) -> anyhow::Result<ExitCode> {
     let allowed = allowed_actions();
     println!(
         "Cloud Builder role plan ({} scope): nothing was changed.",
-        args.target.scope
+        super::aws_scope(&args.target)?
     );
     println!(
         "  role          {}, sessions up to {}s",

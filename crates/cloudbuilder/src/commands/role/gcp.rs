@@ -1,0 +1,9 @@
+//! `role` for GCP.
+
+use crate::exit::UsageError;
+use std::process::ExitCode;
+
+/// Runs `role` for GCP.
+pub async fn run(_args: crate::cli::RoleCommand) -> anyhow::Result<ExitCode> {
+    Err(UsageError::new("gcp", "GCP is not supported by this build yet").into())
+}

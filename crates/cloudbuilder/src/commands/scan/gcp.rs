@@ -1,0 +1,9 @@
+//! `scan` for GCP.
+
+use crate::exit::UsageError;
+use std::process::ExitCode;
+
+/// Runs `scan` for GCP.
+pub async fn run(_args: crate::cli::ScanGcpArgs) -> anyhow::Result<ExitCode> {
+    Err(UsageError::new("gcp", "GCP is not supported by this build yet").into())
+}

@@ -1,0 +1,6 @@
+//! GCP for cloudbuilder: the Cloud Builder custom role at organization, folder
+//! or project scope, short-lived access tokens, and the GCP tables.
+//!
+//! Google's official client libraries (`google-cloud-*`) do the transport,
+//! authentication and paging; their endpoints are overridable so that the
+//! tests reach the contract fakes built from Google's discovery documents.
