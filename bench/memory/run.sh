@@ -10,7 +10,7 @@
 # instance a copy of the recorded one with its own instance and reservation ids
 # (10 x 4 x 25 x 1000 = 1,000,000; about 3.3 KB of XML each, as moto writes
 # them). 1000 instances a page is DescribeInstances' maximum, which cloudbuilder
-# asks for; with the default concurrency (128) all 40 (account, region) units run
+# asks for; with the default concurrency (256) all 40 (account, region) units run
 # at once.
 #
 # Measured with /usr/bin/time -v (Maximum resident set size): the full scan, and,

@@ -130,7 +130,7 @@ pub struct ScanAwsArgs {
 
     /// Units (table × account × region) fetched at once; the per-API rate budgets,
     /// not this, keep the calls within AWS's limits.
-    #[arg(long, value_name = "N", default_value_t = 128)]
+    #[arg(long, value_name = "N", default_value_t = 256)]
     pub concurrency: usize,
 
     /// Pace calls at this fraction of AWS's published rate limits (0.01 to 10): below 1

@@ -65,7 +65,7 @@ const EXPIRED_RETRIES: usize = 3;
 
 /// How many batches may wait for the caller at once. Together with the page
 /// size this bounds the rows in memory, however large the estate.
-const BATCHES_IN_FLIGHT: usize = 32;
+const BATCHES_IN_FLIGHT: usize = 8;
 
 /// Orders units so that consecutive ones hit different targets: concurrency
 /// then spreads over accounts and regions (each with its own rate budgets)

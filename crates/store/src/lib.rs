@@ -71,7 +71,8 @@ pub trait Store {
         target: &Target,
         cursor: Option<&str>,
     ) -> Result<u64, Error>;
-    /// Stages `rows` and commits them at once (a unit of one batch).
+    /// Writes a unit whose rows came in one batch, as `stage` then `commit`
+    /// would (a store may take a shorter way). Returns how many rows were written.
     fn write(
         &mut self,
         run_id: &str,
@@ -80,20 +81,8 @@ pub trait Store {
         target: &Target,
         rows: &[Row],
         cursor: Option<&str>,
-    ) -> Result<(), Error> {
-        const DIRECT: UnitId = UnitId::MAX;
-        self.stage(DIRECT, table, rows)?;
-        match self.commit(DIRECT, run_id, scanned_at, table, target, cursor) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // The commit's own error is the one to report; rows left staged
-                // would only be replaced by the next write's.
-                if let Err(discard) = self.discard(DIRECT, table) {
-                    tracing::debug!("could not discard staged rows: {discard}");
-                }
-                Err(e)
-            }
-        }
+    ) -> Result<u64, Error> {
+        stage_and_commit(self, run_id, scanned_at, table, target, rows, cursor)
     }
     /// The cursor the last successful unit of `table` for `target` stored.
     fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error>;
@@ -114,4 +103,28 @@ pub trait Store {
     ) -> Result<(), Error>;
     /// Runs one read-only SQL statement.
     fn query(&self, sql: &str) -> Result<QueryResult, Error>;
+}
+
+/// `write` by way of the staging area: stage `rows` under a unit id of their
+/// own, then commit them.
+pub fn stage_and_commit<S: Store + ?Sized>(
+    store: &mut S,
+    run_id: &str,
+    scanned_at: OffsetDateTime,
+    table: &TableDef,
+    target: &Target,
+    rows: &[Row],
+    cursor: Option<&str>,
+) -> Result<u64, Error> {
+    const DIRECT: UnitId = UnitId::MAX;
+    store.stage(DIRECT, table, rows)?;
+    store
+        .commit(DIRECT, run_id, scanned_at, table, target, cursor)
+        .inspect_err(|_| {
+            // The commit's own error is the one to report; rows left staged
+            // would only be replaced by the next write's.
+            if let Err(discard) = store.discard(DIRECT, table) {
+                tracing::debug!("could not discard staged rows: {discard}");
+            }
+        })
 }

@@ -188,6 +188,27 @@ fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
+/// Stores an incremental table's `cursor` for `target`, in the transaction
+/// that writes the rows it stands for.
+fn store_cursor(
+    tx: &rusqlite::Transaction<'_>,
+    table: &TableDef,
+    target: &Target,
+    cursor: Option<&str>,
+    scanned_at: &str,
+) -> Result<(), Error> {
+    let Some(cursor) = cursor else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO cloudbuilder_cursor (table_name, account_id, region, cursor, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (table_name, account_id, region) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        params![table.name, target.account_id, target.region.as_deref().unwrap_or(""), cursor, scanned_at],
+    )
+    .map_err(Error::write(format!("store the cursor of {} for {target}", table.name)))?;
+    Ok(())
+}
+
 /// A cell as SQLite stores it.
 struct Cell<'a>(&'a Value);
 
@@ -427,16 +448,88 @@ impl Store for SqliteStore {
         let written = run(&insert).map_err(Error::write(action()))?;
         tx.execute(&format!("DELETE FROM {stage} WHERE _unit = ?1"), [unit])
             .map_err(Error::write(action()))?;
-        if let Some(cursor) = cursor {
-            tx.execute(
-                "INSERT INTO cloudbuilder_cursor (table_name, account_id, region, cursor, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (table_name, account_id, region) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                params![table.name, target.account_id, target.region.as_deref().unwrap_or(""), cursor, scanned_at],
-            )
-            .map_err(Error::write(format!("store the cursor of {} for {target}", table.name)))?;
-        }
+        store_cursor(&tx, table, target, cursor, &scanned_at)?;
         tx.commit().map_err(Error::write("commit"))?;
         Ok(written as u64)
+    }
+
+    /// A snapshot table's one-batch unit goes straight into the table — the
+    /// scope's rows deleted and the new ones inserted in one transaction —
+    /// instead of through the staging table, which would write every row twice.
+    fn write(
+        &mut self,
+        run_id: &str,
+        scanned_at: OffsetDateTime,
+        table: &TableDef,
+        target: &Target,
+        rows: &[Row],
+        cursor: Option<&str>,
+    ) -> Result<u64, Error> {
+        if !matches!(table.mode, WriteMode::Snapshot) {
+            return crate::stage_and_commit(self, run_id, scanned_at, table, target, rows, cursor);
+        }
+        let scanned_at = rfc3339(scanned_at);
+        let action = || format!("write {} for {target}", table.name);
+        let scope = table.scope.columns();
+        let scope_values: Vec<Value> = scope
+            .iter()
+            .map(|c| {
+                Value::from(if c.name == "region" {
+                    target.region.as_deref()
+                } else {
+                    Some(target.account_id.as_str())
+                })
+            })
+            .collect();
+        let scope_filter: Vec<String> = scope
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} IS ?{}", quote(c.name), i + 1))
+            .collect();
+        let names: Vec<String> = ["_run_id", "_scanned_at"]
+            .into_iter()
+            .chain(table.all_columns().map(|c| c.name))
+            .map(quote)
+            .collect();
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let delete = if scope_filter.is_empty() {
+            format!("DELETE FROM {}", quote(table.name))
+        } else {
+            format!(
+                "DELETE FROM {} WHERE {}",
+                quote(table.name),
+                scope_filter.join(" AND ")
+            )
+        };
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote(table.name),
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        let run = Value::Text(run_id.to_owned());
+        let at = Value::Text(scanned_at.clone());
+        let tx = self.conn.transaction().map_err(Error::write(action()))?;
+        {
+            tx.prepare_cached(&delete)
+                .and_then(|mut stmt| {
+                    stmt.execute(rusqlite::params_from_iter(scope_values.iter().map(Cell)))
+                })
+                .map_err(Error::write(action()))?;
+            let mut stmt = tx.prepare_cached(&insert).map_err(Error::write(action()))?;
+            for row in rows {
+                let cells = [&run, &at]
+                    .into_iter()
+                    .chain(scope_values.iter())
+                    .chain(row.iter())
+                    .map(Cell);
+                stmt.execute(rusqlite::params_from_iter(cells))
+                    .map_err(Error::write(action()))?;
+            }
+        }
+        store_cursor(&tx, table, target, cursor, &scanned_at)?;
+        tx.commit().map_err(Error::write("commit"))?;
+        Ok(rows.len() as u64)
     }
 
     fn cursor(&self, table: &TableDef, target: &Target) -> Result<Option<String>, Error> {

@@ -47,11 +47,16 @@ pub async fn discover_accounts(
 ) -> Result<(Vec<Account>, Option<String>), Error> {
     let orgs = aws_sdk_organizations::Client::new(config);
     if !selection.org {
-        let me = crate::sts::get_caller_identity(&aws_sdk_sts::Client::new(config)).await?;
+        let sts = aws_sdk_sts::Client::new(config);
+        let (me, org) = tokio::join!(
+            crate::sts::get_caller_identity(&sts),
+            orgs.describe_organization().send()
+        );
+        let me = me?;
         // Organization-wide tables (the account list, cost) are read in the
         // management account: the caller's, when it is one; the caller's own
         // when it belongs to no organization (it pays its own bill).
-        let management = match orgs.describe_organization().send().await {
+        let management = match org {
             Ok(out) => out
                 .organization()
                 .and_then(|o| o.master_account_id())
@@ -76,59 +81,71 @@ pub async fn discover_accounts(
         ));
     }
 
-    let org = orgs
-        .describe_organization()
-        .send()
-        .await
-        .map_err(|e| Error::from_sdk("DescribeOrganization", e))?;
-    let management = org
+    // The organization's description and its account list are asked at once:
+    // neither needs the other, and each round trip counts at the start of a scan.
+    let describe = async {
+        orgs.describe_organization()
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("DescribeOrganization", e))
+    };
+    let (org, found) = tokio::join!(describe, list_selected(&orgs, &selection.ous));
+    let management = org?
         .organization()
         .and_then(|o| o.master_account_id())
         .map(str::to_owned);
+    let mut found = found?;
+    found.retain(|a| !selection.exclude.contains(&a.id));
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found.dedup_by(|a, b| a.id == b.id);
+    Ok((found, management))
+}
 
+/// The active accounts of the organization, or only those under `ous`
+/// (recursively through nested OUs).
+async fn list_selected(
+    orgs: &aws_sdk_organizations::Client,
+    ous: &[String],
+) -> Result<Vec<Account>, Error> {
     let mut found = Vec::new();
-    if selection.ous.is_empty() {
+    if ous.is_empty() {
         let mut pages = orgs.list_accounts().into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| Error::from_sdk("ListAccounts", e))?;
             found.extend(page.accounts().iter().filter_map(active));
         }
-    } else {
-        let mut parents: Vec<String> = selection.ous.clone();
-        let mut seen = BTreeSet::new();
-        while let Some(parent) = parents.pop() {
-            if !seen.insert(parent.clone()) {
-                continue;
-            }
-            let mut pages = orgs
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| Error::from_sdk("ListAccountsForParent", e))?;
-                found.extend(page.accounts().iter().filter_map(active));
-            }
-            let mut pages = orgs
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page =
-                    page.map_err(|e| Error::from_sdk("ListOrganizationalUnitsForParent", e))?;
-                parents.extend(
-                    page.organizational_units()
-                        .iter()
-                        .filter_map(|ou| ou.id().map(str::to_owned)),
-                );
-            }
+        return Ok(found);
+    }
+    let mut parents: Vec<String> = ous.to_vec();
+    let mut seen = BTreeSet::new();
+    while let Some(parent) = parents.pop() {
+        if !seen.insert(parent.clone()) {
+            continue;
+        }
+        let mut pages = orgs
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Error::from_sdk("ListAccountsForParent", e))?;
+            found.extend(page.accounts().iter().filter_map(active));
+        }
+        let mut pages = orgs
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| Error::from_sdk("ListOrganizationalUnitsForParent", e))?;
+            parents.extend(
+                page.organizational_units()
+                    .iter()
+                    .filter_map(|ou| ou.id().map(str::to_owned)),
+            );
         }
     }
-    found.retain(|a| !selection.exclude.contains(&a.id));
-    found.sort_by(|a, b| a.id.cmp(&b.id));
-    found.dedup_by(|a, b| a.id == b.id);
-    Ok((found, management))
+    Ok(found)
 }
 
 fn active(account: &aws_sdk_organizations::types::Account) -> Option<Account> {
