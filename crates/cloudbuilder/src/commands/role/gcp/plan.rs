@@ -57,7 +57,7 @@ pub async fn run(
             "  one write     {BILLING_QUERY}: reading the Cloud Billing export means running a BigQuery query job; it creates the job, changes no data"
         );
         println!(
-            "  billing data   grant roles/bigquery.dataViewer on the billing export dataset only (never on the project): the role holds no table data read"
+            "  billing data  grant roles/bigquery.dataViewer on the billing export dataset only (never on the project): the role holds no table data read"
         );
     }
     println!("  never         object, secret, table-data or private-log reads");
