@@ -4,7 +4,7 @@ mod azure;
 mod gcp;
 
 pub use azure::{CredsAzureArgs, RoleAzureArgs, ScanAzureArgs};
-pub use gcp::{CredsGcpArgs, RoleGcpArgs, ScanGcpArgs};
+pub use gcp::{CredsGcpArgs, CredsGcpCommand, RoleGcpArgs, ScanGcpArgs};
 
 use clap::{Args, Parser, Subcommand};
 use cloudbuilder_creds::OutputFormat;
@@ -33,6 +33,10 @@ Examples:
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only add noise"
+)]
 pub enum Command {
     /// Short-lived AWS credentials: assume a role, run a command with it, write a profile.
     #[command(subcommand)]

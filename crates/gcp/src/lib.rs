@@ -4,3 +4,19 @@
 //! Google's official client libraries (`google-cloud-*`) do the transport,
 //! authentication and paging; their endpoints are overridable so that the
 //! tests reach the contract fakes built from Google's discovery documents.
+
+mod connection;
+mod error;
+pub mod member;
+pub mod mint;
+pub mod permission;
+pub mod role;
+pub mod scope;
+pub mod tables;
+mod token;
+
+pub use connection::Connection;
+pub use error::{Error, Result};
+pub use member::Member;
+pub use scope::GcpScope;
+pub use token::AccessToken;

@@ -9,6 +9,7 @@
 mod admin_org;
 mod cloudtrail_fake;
 mod fault_proxy;
+mod gcp_fake;
 mod moto;
 mod org;
 mod sandbox;
@@ -16,6 +17,7 @@ mod sandbox;
 pub use admin_org::AdminOrg;
 pub use cloudtrail_fake::CloudTrailFake;
 pub use fault_proxy::{FaultProxy, FaultProxyOptions};
+pub use gcp_fake::{GCP_ADMIN_TOKEN, GcpFake};
 pub use moto::Moto;
 pub use org::{OrgFixture, OrgSpec};
 pub use sandbox::{ACCOUNT, Output, Sandbox, ScannerFixture};

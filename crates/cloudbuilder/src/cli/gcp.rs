@@ -1,15 +1,93 @@
 //! The GCP flags of `role`, `creds gcp` and `scan gcp`.
 
 use clap::Args;
+use std::ffi::OsString;
 
 /// The GCP part of a `role` command (used with `--cloud gcp`).
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "GCP (--cloud gcp)")]
-pub struct RoleGcpArgs {}
+pub struct RoleGcpArgs {
+    /// Who gets the role, e.g. serviceAccount:cloud-builder@PROJECT.iam.gserviceaccount.com.
+    #[arg(long, value_name = "MEMBER")]
+    pub member: Option<String>,
+
+    /// The custom role's id (3-64 of letters, digits, _ and .).
+    #[arg(long, value_name = "ID", default_value = "cloudBuilder")]
+    pub role_id: String,
+
+    /// With a folders/ID scope: the folder's organization id, where the role is made
+    /// (custom roles live only in organizations and projects) [default: looked up with folders.get].
+    #[arg(long, value_name = "ID")]
+    pub organization: Option<String>,
+
+    /// A read permission to add to the ones the GCP tables declare (repeatable).
+    #[arg(long = "permission", value_name = "PERMISSION")]
+    pub permissions: Vec<String>,
+
+    #[command(flatten)]
+    pub connection: GcpConnectionArgs,
+}
+
+/// Where the Google APIs are.
+#[derive(Debug, Clone, Args)]
+pub struct GcpConnectionArgs {
+    /// One base URL for every Google API (tests point it at the contract fake).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CLOUDBUILDER_GCP_ENDPOINT",
+        hide = true
+    )]
+    pub gcp_endpoint: Option<String>,
+}
 
 /// `cloudbuilder creds gcp`
 #[derive(Debug, Args)]
-pub struct CredsGcpArgs {}
+#[command(after_help = CREDS_GCP_EXAMPLES, args_conflicts_with_subcommands = false)]
+pub struct CredsGcpArgs {
+    /// The service account to mint a token for (the caller needs
+    /// iam.serviceAccounts.getAccessToken on it).
+    #[arg(long, value_name = "EMAIL", global = true)]
+    pub impersonate: Option<String>,
+
+    /// How long the token lives: 1s to 12h, e.g. 3600, 30m, 1h (Google allows
+    /// more than 1h only where an org policy extends it).
+    #[arg(long, value_name = "DURATION", default_value = "1h", global = true)]
+    pub lifetime: String,
+
+    /// OAuth scopes, comma-separated [default: https://www.googleapis.com/auth/cloud-platform].
+    #[arg(long, value_name = "SCOPE,…", value_delimiter = ',', global = true)]
+    pub scopes: Vec<String>,
+
+    /// Output: env (POSIX export lines) or json.
+    #[arg(long, default_value = "env", value_parser = ["env", "json"])]
+    pub format: String,
+
+    #[command(flatten)]
+    pub connection: GcpConnectionArgs,
+
+    #[command(subcommand)]
+    pub exec: Option<CredsGcpCommand>,
+}
+
+/// `creds gcp exec`
+#[derive(Debug, clap::Subcommand)]
+pub enum CredsGcpCommand {
+    /// Run a command with the token in CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN.
+    Exec {
+        /// The command to run, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<OsString>,
+    },
+}
+
+const CREDS_GCP_EXAMPLES: &str = "\
+Examples:
+  eval \"$(cloudbuilder creds gcp --impersonate cloud-builder@billing-admin.iam.gserviceaccount.com)\"
+  cloudbuilder creds gcp --impersonate SA_EMAIL --lifetime 30m --format json
+  cloudbuilder creds gcp exec --impersonate SA_EMAIL -- gcloud asset search-all-resources --scope=organizations/123
+
+The caller's own credentials are Application Default Credentials.";
 
 /// `cloudbuilder scan gcp`
 #[derive(Debug, Args)]
