@@ -3,7 +3,9 @@
 mod azure;
 mod gcp;
 
-pub use azure::{CredsAzureArgs, RoleAzureArgs, ScanAzureArgs};
+pub use azure::{
+    CredsAzureArgs, CredsAzureCommand, CredsAzureExecArgs, RoleAzureArgs, ScanAzureArgs,
+};
 pub use gcp::{CredsGcpArgs, RoleGcpArgs, ScanGcpArgs};
 
 use clap::{Args, Parser, Subcommand};
