@@ -13,6 +13,7 @@ pub mod endpoints;
 mod error;
 pub mod guid;
 pub mod role;
+pub mod scan;
 pub mod scope;
 pub mod tables;
 

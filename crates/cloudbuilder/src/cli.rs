@@ -163,7 +163,7 @@ pub struct QueryArgs {
 #[derive(Debug, Args)]
 pub struct TablesArgs {
     /// Only this cloud's tables.
-    #[arg(long, value_parser = ["aws"])]
+    #[arg(long, value_parser = ["aws", "azure"])]
     pub cloud: Option<String>,
 
     /// Output: table or json.

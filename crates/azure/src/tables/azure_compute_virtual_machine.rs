@@ -1,7 +1,12 @@
 //! `azure_compute_virtual_machine`: virtual machines under the scan root
 //! (Resource Graph, `type == microsoft.compute/virtualmachines`).
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType as T, Scope, TableDef, WriteMode};
+use super::graph;
+use crate::scan::{AzureContext, json, text};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType as T, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
 
 /// The declaration.
 pub static DEF: TableDef = TableDef {
@@ -38,3 +43,46 @@ pub static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct AzureComputeVirtualMachine;
+
+#[async_trait::async_trait]
+impl Table<AzureContext> for AzureComputeVirtualMachine {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AzureContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        graph::query(
+            ctx,
+            "Resources | where type =~ 'microsoft.compute/virtualmachines' | order by id asc",
+            rows,
+            row,
+        )
+        .await
+    }
+}
+
+fn row(v: &serde_json::Value) -> Row {
+    vec![
+        text(v, "/id"),
+        text(v, "/name"),
+        text(v, "/subscriptionId"),
+        text(v, "/resourceGroup"),
+        text(v, "/location"),
+        text(v, "/properties/vmId"),
+        text(v, "/properties/hardwareProfile/vmSize"),
+        text(v, "/properties/storageProfile/osDisk/osType"),
+        text(v, "/properties/provisioningState"),
+        json(v, "/zones"),
+        json(v, "/tags"),
+        json(v, "/properties"),
+    ]
+}

@@ -1,7 +1,12 @@
 //! `azure_management_group`: the management groups under the scan root
 //! (Resource Graph `ResourceContainers`).
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType as T, Scope, TableDef, WriteMode};
+use super::graph;
+use crate::scan::{AzureContext, json, text};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType as T, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
 
 /// The declaration.
 pub static DEF: TableDef = TableDef {
@@ -27,3 +32,33 @@ pub static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct AzureManagementGroup;
+
+#[async_trait::async_trait]
+impl Table<AzureContext> for AzureManagementGroup {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AzureContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        graph::query(ctx, "ResourceContainers | where type =~ 'microsoft.management/managementgroups' | order by id asc", rows, row).await
+    }
+}
+
+fn row(v: &serde_json::Value) -> Row {
+    vec![
+        text(v, "/id"),
+        text(v, "/name"),
+        text(v, "/properties/displayName"),
+        text(v, "/tenantId"),
+        json(v, "/properties"),
+    ]
+}

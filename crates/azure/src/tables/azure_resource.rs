@@ -1,7 +1,12 @@
 //! `azure_resource`: every resource Resource Graph's `Resources` table holds
 //! under the scan root, generic columns with tags and properties as JSON.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType as T, Scope, TableDef, WriteMode};
+use super::graph;
+use crate::scan::{AzureContext, json, text};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType as T, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
 
 /// The declaration.
 pub static DEF: TableDef = TableDef {
@@ -35,3 +40,38 @@ pub static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct AzureResource;
+
+#[async_trait::async_trait]
+impl Table<AzureContext> for AzureResource {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AzureContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        graph::query(ctx, "Resources | order by id asc", rows, row).await
+    }
+}
+
+fn row(v: &serde_json::Value) -> Row {
+    vec![
+        text(v, "/id"),
+        text(v, "/name"),
+        text(v, "/type"),
+        text(v, "/location"),
+        text(v, "/resourceGroup"),
+        text(v, "/subscriptionId"),
+        text(v, "/kind"),
+        json(v, "/sku"),
+        json(v, "/tags"),
+        json(v, "/properties"),
+    ]
+}

@@ -2,7 +2,12 @@
 //! Graph, `type == microsoft.storage/storageaccounts`). Metadata only: the
 //! role never holds `listKeys` or a data action.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType as T, Scope, TableDef, WriteMode};
+use super::graph;
+use crate::scan::{AzureContext, boolean, json, text};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType as T, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
 
 /// The declaration.
 pub static DEF: TableDef = TableDef {
@@ -39,3 +44,46 @@ pub static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct AzureStorageAccount;
+
+#[async_trait::async_trait]
+impl Table<AzureContext> for AzureStorageAccount {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AzureContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        graph::query(
+            ctx,
+            "Resources | where type =~ 'microsoft.storage/storageaccounts' | order by id asc",
+            rows,
+            row,
+        )
+        .await
+    }
+}
+
+fn row(v: &serde_json::Value) -> Row {
+    vec![
+        text(v, "/id"),
+        text(v, "/name"),
+        text(v, "/subscriptionId"),
+        text(v, "/resourceGroup"),
+        text(v, "/location"),
+        text(v, "/kind"),
+        text(v, "/sku/name"),
+        boolean(v, "/properties/supportsHttpsTrafficOnly"),
+        text(v, "/properties/minimumTlsVersion"),
+        boolean(v, "/properties/allowBlobPublicAccess"),
+        json(v, "/tags"),
+        json(v, "/properties"),
+    ]
+}

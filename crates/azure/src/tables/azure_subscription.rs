@@ -1,7 +1,12 @@
 //! `azure_subscription`: the subscriptions under the scan root (Resource
 //! Graph `ResourceContainers`).
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType as T, Scope, TableDef, WriteMode};
+use super::graph;
+use crate::scan::{AzureContext, json, text};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType as T, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
 
 /// The declaration.
 pub static DEF: TableDef = TableDef {
@@ -33,3 +38,35 @@ pub static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct AzureSubscription;
+
+#[async_trait::async_trait]
+impl Table<AzureContext> for AzureSubscription {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AzureContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        graph::query(ctx, "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc", rows, row).await
+    }
+}
+
+fn row(v: &serde_json::Value) -> Row {
+    vec![
+        text(v, "/subscriptionId"),
+        text(v, "/id"),
+        text(v, "/name"),
+        text(v, "/properties/state"),
+        text(v, "/tenantId"),
+        json(v, "/tags"),
+        json(v, "/properties"),
+    ]
+}

@@ -10,23 +10,30 @@ mod azure_resource;
 mod azure_resource_group;
 mod azure_storage_account;
 mod azure_subscription;
+mod graph;
 
-use cloudbuilder_core::TableDef;
+use crate::scan::AzureContext;
+use cloudbuilder_core::{Table, TableDef};
 
 /// Resource Graph's read permission, which every inventory table calls.
 pub(crate) const RESOURCE_GRAPH_READ: &str = "Microsoft.ResourceGraph/resources/read";
 
-/// Every Azure table's declaration, in listing order.
-pub static DEFS: &[&TableDef] = &[
-    &azure_resource::DEF,
-    &azure_subscription::DEF,
-    &azure_management_group::DEF,
-    &azure_resource_group::DEF,
-    &azure_compute_virtual_machine::DEF,
-    &azure_storage_account::DEF,
-    &azure_activity_log::DEF,
-    &azure_cost_by_service_daily::DEF,
+/// Every Azure table, in listing order.
+pub static TABLES: &[&dyn Table<AzureContext>] = &[
+    &azure_resource::AzureResource,
+    &azure_subscription::AzureSubscription,
+    &azure_management_group::AzureManagementGroup,
+    &azure_resource_group::AzureResourceGroup,
+    &azure_compute_virtual_machine::AzureComputeVirtualMachine,
+    &azure_storage_account::AzureStorageAccount,
+    &azure_activity_log::AzureActivityLog,
+    &azure_cost_by_service_daily::AzureCostByServiceDaily,
 ];
+
+/// The table named `name`.
+pub fn find(name: &str) -> Option<&'static dyn Table<AzureContext>> {
+    TABLES.iter().copied().find(|t| t.def().name == name)
+}
 
 /// What a scan calls to expand its scope into subscriptions, besides the
 /// tables: Subscriptions_List/Get and ManagementGroups_GetDescendants.
@@ -37,14 +44,14 @@ pub const DISCOVERY_PERMISSIONS: &[&str] = &[
 
 /// Every table's declaration.
 pub fn defs() -> Vec<&'static TableDef> {
-    DEFS.to_vec()
+    TABLES.iter().map(|t| t.def()).collect()
 }
 
 /// Every permission the tables and discovery call, sorted and without repeats.
 pub fn permissions() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = DEFS
+    let mut all: Vec<&'static str> = TABLES
         .iter()
-        .flat_map(|t| t.permissions.iter().copied())
+        .flat_map(|t| t.def().permissions.iter().copied())
         .chain(DISCOVERY_PERMISSIONS.iter().copied())
         .collect();
     all.sort_unstable();

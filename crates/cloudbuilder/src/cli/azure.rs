@@ -64,4 +64,32 @@ pub struct CredsAzureExecArgs {
 
 /// `cloudbuilder scan azure`
 #[derive(Debug, Args)]
-pub struct ScanAzureArgs {}
+#[command(after_help = SCAN_AZURE_EXAMPLES)]
+pub struct ScanAzureArgs {
+    /// What to scan: /providers/Microsoft.Management/managementGroups/ID (every
+    /// subscription below it) or /subscriptions/GUID.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: String,
+
+    /// Tables to fill, comma-separated [default: every Azure table].
+    #[arg(long, value_name = "T1,T2")]
+    pub tables: Option<String>,
+
+    /// Units (table × subscription) fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Azure Resource Manager's endpoint [default: $CLOUDBUILDER_AZURE_ARM_ENDPOINT, else https://management.azure.com].
+    #[arg(long, value_name = "URL", hide = true)]
+    pub arm_endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+}
+
+const SCAN_AZURE_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder scan azure --scope /providers/Microsoft.Management/managementGroups/contoso
+  cloudbuilder scan azure --scope /subscriptions/11111111-2222-4333-8444-555555555501 --tables azure_resource,azure_activity_log
+
+Exit codes: 0 complete, 2 partial (some units failed: see the cloudbuilder_scan_error table), 1 error, 64 usage.";

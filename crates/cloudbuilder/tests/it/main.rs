@@ -14,4 +14,5 @@ mod reliability;
 mod role_aws;
 mod role_azure;
 mod scan_aws;
+mod scan_azure;
 mod util;

@@ -48,7 +48,7 @@ pub fn run(args: RolePlanArgs) -> anyhow::Result<ExitCode> {
     println!(
         "  allows        {} read actions, generated from the {} Azure tables' declared permissions and discovery",
         RoleSpec::actions().len(),
-        cloudbuilder_azure::tables::DEFS.len()
+        cloudbuilder_azure::tables::TABLES.len()
     );
     println!("  data actions  none: no blob, queue, key or secret can be read");
     println!("  wrote         {}", document.display());
