@@ -3,7 +3,9 @@
 mod azure;
 mod gcp;
 
-pub use azure::{CredsAzureArgs, RoleAzureArgs, ScanAzureArgs};
+pub use azure::{
+    CredsAzureArgs, CredsAzureCommand, CredsAzureExecArgs, RoleAzureArgs, ScanAzureArgs,
+};
 pub use gcp::{CredsGcpArgs, CredsGcpCommand, RoleGcpArgs, ScanGcpArgs};
 
 use clap::{Args, Parser, Subcommand};
@@ -165,7 +167,7 @@ pub struct QueryArgs {
 #[derive(Debug, Args)]
 pub struct TablesArgs {
     /// Only this cloud's tables.
-    #[arg(long, value_parser = ["aws"])]
+    #[arg(long, value_parser = ["aws", "azure"])]
     pub cloud: Option<String>,
 
     /// Output: table or json.

@@ -41,6 +41,9 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
             || cause
                 .downcast_ref::<cloudbuilder_gcp::Error>()
                 .is_some_and(cloudbuilder_gcp::Error::is_usage)
+            || cause
+                .downcast_ref::<cloudbuilder_azure::Error>()
+                .is_some_and(cloudbuilder_azure::Error::is_usage)
     });
     ExitCode::from(if usage { USAGE } else { FAILURE })
 }

@@ -7,6 +7,7 @@
 //! whose environment holds only what the test put there.
 
 mod admin_org;
+mod azure_fake;
 mod cloudtrail_fake;
 mod fault_proxy;
 mod gcp_fake;
@@ -15,6 +16,10 @@ mod org;
 mod sandbox;
 
 pub use admin_org::AdminOrg;
+pub use azure_fake::{
+    AZURE_ADMIN_CLIENT, AZURE_SCANNER_CLIENT, AZURE_SCANNER_OBJECT_ID, AZURE_SUBSCRIPTION_1,
+    AZURE_SUBSCRIPTION_2, AZURE_TENANT, AzureFake,
+};
 pub use cloudtrail_fake::CloudTrailFake;
 pub use fault_proxy::{FaultProxy, FaultProxyOptions};
 pub use gcp_fake::{GCP_ADMIN_TOKEN, GcpFake};

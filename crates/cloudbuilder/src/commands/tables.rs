@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 /// Runs `tables`.
 pub fn run(args: &TablesArgs) -> anyhow::Result<ExitCode> {
-    // Only AWS has tables so far; `--cloud` filters once the others do.
-    let defs = cloudbuilder_aws::tables::defs();
+    // AWS and Azure have tables so far; `--cloud` filters them.
+    let mut defs = cloudbuilder_aws::tables::defs();
+    defs.extend(cloudbuilder_azure::tables::defs());
     let defs: Vec<_> = defs
         .into_iter()
         .filter(|d| args.cloud.as_deref().is_none_or(|c| c == d.cloud.as_str()))

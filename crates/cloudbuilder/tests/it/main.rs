@@ -2,7 +2,9 @@
 //! checked with the real aws CLI. One test binary; each test has its own
 //! sandbox (home folder, cache, config files) and its own emulator.
 
+mod azure_util;
 mod creds_assume;
+mod creds_azure;
 mod creds_cache;
 mod creds_errors;
 mod creds_exec;
@@ -11,6 +13,8 @@ mod creds_profiles;
 mod creds_secrets;
 mod reliability;
 mod role_aws;
+mod role_azure;
 mod role_gcp;
 mod scan_aws;
+mod scan_azure;
 mod util;
