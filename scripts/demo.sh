@@ -115,7 +115,7 @@ store="$demo/cloudbuilder.db"
 # signature of Lambda's `GET /2015-03-31/functions/` differently from AWS.
 # CloudTrail events come from the organization trail's bucket.
 # Cost comes next, on its own.
-tables=$("$cb" tables --format json | python3 -c 'import json, sys
+tables=$("$cb" tables --cloud aws --format json | python3 -c 'import json, sys
 print(",".join(t["name"] for t in json.load(sys.stdin)
                if t["name"] != "aws_lambda_function"
                and not t["name"].startswith("aws_cost_")))')
