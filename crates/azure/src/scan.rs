@@ -6,9 +6,10 @@ use crate::arm::Arm;
 use crate::guid::Guid;
 use crate::scope::AzureScope;
 use crate::{Error, Result};
+use azure_core::http::Method;
 use cloudbuilder_core::engine::{Contexts, Unit};
 use cloudbuilder_core::{FetchError, FetchErrorKind, Scope, Table, Target};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -44,6 +45,25 @@ impl AzureContext {
             subscriptions,
             now,
             graph_quota: Mutex::new(None),
+        }
+    }
+}
+
+impl AzureContext {
+    /// The resource group the scan is confined to, when its root is one.
+    pub fn resource_group(&self) -> Option<&str> {
+        match &self.root {
+            AzureScope::ResourceGroup { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Where a per-subscription API is asked for `subscription`: the
+    /// subscription, or the resource group when the scan is confined to one.
+    pub fn subscription_scope(&self, subscription: &str) -> String {
+        match self.resource_group() {
+            Some(group) => format!("/subscriptions/{subscription}/resourceGroups/{group}"),
+            None => format!("/subscriptions/{subscription}"),
         }
     }
 }
@@ -98,10 +118,38 @@ pub async fn discover(arm: &Arm, root: &AzureScope) -> Result<Vec<Guid>> {
             subs.dedup();
             Ok(subs)
         }
-        AzureScope::ResourceGroup { .. } => Err(Error::invalid(
-            "--scope",
-            "a scan reads a management group or a subscription, not a resource group",
-        )),
+        // A role assigned at a resource group cannot read its subscription,
+        // so the group is confirmed through Resource Graph, which answers
+        // only what the caller may see.
+        AzureScope::ResourceGroup { subscription, name } => {
+            let query = json!({
+                "subscriptions": [subscription.to_string()],
+                "query": format!(
+                    "ResourceContainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' and resourceGroup =~ '{name}' | project id"
+                ),
+                "options": { "resultFormat": "objectArray" },
+            });
+            let url = arm.url(
+                "/providers/Microsoft.ResourceGraph/resources",
+                "2024-04-01",
+                &[],
+            )?;
+            let page = arm
+                .send("Resources", Method::Post, url, Some(&query))
+                .await?
+                .into_ok("Resources")?;
+            if page["data"].as_array().is_none_or(Vec::is_empty) {
+                return Err(Error::Service {
+                    operation: "Resources",
+                    status: 404,
+                    code: "ResourceGroupNotFound".into(),
+                    message: format!(
+                        "resource group {name} does not exist in subscription {subscription} or is not visible"
+                    ),
+                });
+            }
+            Ok(vec![subscription.clone()])
+        }
     }
 }
 

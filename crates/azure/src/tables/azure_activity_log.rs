@@ -90,11 +90,14 @@ impl Table<AzureContext> for AzureActivityLog {
                 .format(&Rfc3339)
                 .unwrap_or_default()
         };
-        let filter = format!(
+        let mut filter = format!(
             "eventTimestamp ge '{}' and eventTimestamp le '{}'",
             format(from),
             format(ctx.now)
         );
+        if let Some(group) = ctx.resource_group() {
+            filter.push_str(&format!(" and resourceGroupName eq '{group}'"));
+        }
         let path = format!(
             "/subscriptions/{}/providers/microsoft.insights/eventtypes/management/values",
             target.account_id

@@ -89,8 +89,8 @@ impl Table<AzureContext> for AzureCostByServiceDaily {
             },
         });
         let path = format!(
-            "/subscriptions/{}/providers/Microsoft.CostManagement/query",
-            target.account_id
+            "{}/providers/Microsoft.CostManagement/query",
+            ctx.subscription_scope(&target.account_id)
         );
         let mut next = Some(ctx.arm.url(&path, API_VERSION, &[]).map_err(fetch_error)?);
         while let Some(url) = next.take() {

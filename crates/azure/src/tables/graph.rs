@@ -1,6 +1,6 @@
 //! Resource Graph (`Resources`, api-version 2024-04-01): one KQL query over
 //! the scan root — its management group, or its subscriptions in batches of
-//! at most 1,000 — followed by `$skipToken` to the last page, pausing when
+//! at most 1,000, or one resource group of a subscription — followed by `$skipToken` to the last page, pausing when
 //! the per-user quota (`x-ms-user-quota-remaining`) is spent. 429s are
 //! retried by the pipeline after their `Retry-After`.
 
@@ -32,6 +32,19 @@ pub async fn query(
             .map(|batch| json!({ "subscriptions": batch.iter().map(ToString::to_string).collect::<Vec<_>>() }))
             .collect(),
     };
+    // A resource-group root confines every query to that group: the filter
+    // goes right after the query's source table. (Group names cannot hold a
+    // quote; the scope parser allows only letters, digits and `-_.()`.)
+    let kql = match ctx.resource_group() {
+        Some(group) => match kql.split_once('|') {
+            Some((source, rest)) => {
+                format!("{}| where resourceGroup =~ '{group}' |{rest}", source)
+            }
+            None => format!("{kql} | where resourceGroup =~ '{group}'"),
+        },
+        None => kql.to_owned(),
+    };
+    let kql = kql.as_str();
     for scope in scopes {
         let mut skip_token: Option<String> = None;
         loop {

@@ -214,3 +214,72 @@ fn throttled_resource_graph_and_cost_calls_are_retried_after_retry_after() {
     );
     world.fake.assert_no_invalid();
 }
+
+#[test]
+fn a_resource_group_scan_reads_only_that_group() {
+    let world = AzureWorld::new();
+    let scope = format!("/subscriptions/{AZURE_SUBSCRIPTION_1}/resourceGroups/rg-web");
+    let out = scan(&world, &scope);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        count(&world, "SELECT count(*) FROM azure_resource") >= 2,
+        "web-vm-1 and contosoweblogs"
+    );
+    assert_eq!(
+        count(
+            &world,
+            "SELECT count(*) FROM azure_resource WHERE resource_group <> 'rg-web'"
+        ),
+        0,
+        "nothing outside rg-web"
+    );
+    assert_eq!(
+        count(&world, "SELECT count(*) FROM azure_resource_group"),
+        1
+    );
+    assert_eq!(
+        count(
+            &world,
+            "SELECT count(*) FROM azure_storage_account WHERE name = 'contosoweblogs'"
+        ),
+        1
+    );
+
+    let stats = world.fake.stats();
+    let last = stats["last"].as_array().expect("last requests");
+    let filter = last
+        .iter()
+        .find(|r| r["operation"] == "ActivityLogs_List")
+        .and_then(|r| r["query"]["$filter"].as_str())
+        .expect("an activity log request");
+    assert!(
+        filter.ends_with("and resourceGroupName eq 'rg-web'"),
+        "{filter}"
+    );
+    let cost = last
+        .iter()
+        .find(|r| r["operation"] == "Query_Usage")
+        .and_then(|r| r["path"].as_str())
+        .expect("a cost request");
+    assert!(
+        cost.to_ascii_lowercase()
+            .contains("/resourcegroups/rg-web/providers/microsoft.costmanagement/query"),
+        "{cost}"
+    );
+    world.fake.assert_no_invalid();
+
+    let missing = world.run(&[
+        "scan",
+        "azure",
+        "--scope",
+        &format!("/subscriptions/{AZURE_SUBSCRIPTION_1}/resourceGroups/rg-nowhere"),
+        "--store",
+        "other.db",
+    ]);
+    assert_ne!(missing.code, Some(0));
+    assert!(
+        missing.stderr.contains("rg-nowhere does not exist"),
+        "{}",
+        missing.stderr
+    );
+}

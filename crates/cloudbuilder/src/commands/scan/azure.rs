@@ -1,6 +1,6 @@
 //! `scan azure`: inventory (Resource Graph), the Activity Log and daily
-//! costs of every subscription under a management group, or of one
-//! subscription, into the store, through the one scan runner.
+//! costs of every subscription under a management group, of one
+//! subscription, or of one resource group, into the store, through the one scan runner.
 
 use super::runner::{self, Scan};
 use crate::cli::ScanAzureArgs;
@@ -26,13 +26,6 @@ pub async fn run(args: ScanAzureArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let root = AzureScope::parse("--scope", &args.scope).map_err(usage)?;
-    if matches!(root, AzureScope::ResourceGroup { .. }) {
-        return Err(UsageError::new(
-            "--scope",
-            "a scan reads a management group (/providers/Microsoft.Management/managementGroups/ID) or a subscription (/subscriptions/GUID), not a resource group",
-        )
-        .into());
-    }
     let store_path = crate::commands::store::path(&args.store)?;
     let env = environment();
     let endpoints = Endpoints::new(args.arm_endpoint.as_deref(), &env).map_err(usage)?;
