@@ -2,7 +2,9 @@
 //! standard `AZURE_*` variables, and the redacting [`Token`] it yields.
 //!
 //! The sources, in order: a service principal's client secret
-//! (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`); workload
+//! (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`); its
+//! certificate (`AZURE_CLIENT_CERTIFICATE_PATH`, a PKCS #12 file, with
+//! `AZURE_CLIENT_CERTIFICATE_PASSWORD` when it has one); workload
 //! identity federation (`AZURE_FEDERATED_TOKEN_FILE` with the tenant and
 //! client); the Azure CLI's login (`az` on `PATH`). A source that is not
 //! configured lets the next one try; one that is configured and fails stops
@@ -10,10 +12,11 @@
 
 use crate::endpoints::{Endpoints, Env};
 use crate::{Error, Result};
-use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::credentials::{Secret, SecretBytes, TokenCredential};
 use azure_identity::{
-    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
-    ClientSecretCredentialOptions, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    AzureCliCredential, ClientAssertionCredentialOptions, ClientCertificateCredential,
+    ClientCertificateCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
+    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -67,6 +70,7 @@ impl fmt::Debug for TokenSource {
 }
 
 const SECRET: &str = "client secret (AZURE_CLIENT_SECRET)";
+const CERTIFICATE: &str = "client certificate (AZURE_CLIENT_CERTIFICATE_PATH)";
 const WORKLOAD: &str = "workload identity (AZURE_FEDERATED_TOKEN_FILE)";
 const CLI: &str = "Azure CLI (az login)";
 
@@ -100,6 +104,21 @@ impl TokenSource {
             return Ok(TokenSource {
                 credential,
                 name: SECRET,
+            });
+        }
+        if let Some(path) = var("AZURE_CLIENT_CERTIFICATE_PATH") {
+            let (tenant, client) = ids(CERTIFICATE)?;
+            let certificate = read_pkcs12(&path)?;
+            let options = ClientCertificateCredentialOptions {
+                client_options: endpoints.client_options(),
+                password: var("AZURE_CLIENT_CERTIFICATE_PASSWORD").map(Secret::new),
+            };
+            let credential =
+                ClientCertificateCredential::new(tenant, client, certificate, Some(options))
+                    .map_err(failed(CERTIFICATE))?;
+            return Ok(TokenSource {
+                credential,
+                name: CERTIFICATE,
             });
         }
         if let Some(file) = var("AZURE_FEDERATED_TOKEN_FILE") {
@@ -149,6 +168,23 @@ impl TokenSource {
     pub fn credential(&self) -> Arc<dyn TokenCredential> {
         Arc::clone(&self.credential)
     }
+}
+
+/// The certificate file's bytes: PKCS #12 (`.pfx`/`.p12`), the one format
+/// `azure_identity`'s certificate credential reads. A PEM file is refused
+/// with the command that converts it, rather than with OpenSSL's DER error.
+fn read_pkcs12(path: &str) -> Result<SecretBytes> {
+    let bad = |message: String| Error::Credential {
+        source_name: CERTIFICATE,
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read {path}: {e}")))?;
+    if bytes.starts_with(b"-----BEGIN") {
+        return Err(bad(format!(
+            "{path} is PEM; a PKCS #12 file is needed (openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx)"
+        )));
+    }
+    Ok(SecretBytes::new(bytes))
 }
 
 /// The first line of a message (`azure_identity` appends a troubleshooting link).

@@ -111,3 +111,65 @@ fn workload_identity_federation_gets_a_token_from_the_token_file() {
     list_subscriptions(&world, &token);
     world.fake.assert_no_invalid();
 }
+
+/// The throw-away test certificate (`crates/testkit/certs/README.md`).
+const CERTIFICATE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testkit/certs/scanner-certificate.pfx"
+);
+const CERTIFICATE_PASSWORD: &str = "fixture-password";
+
+/// The claims of a JWT, decoded.
+fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+#[test]
+fn a_client_certificate_gets_a_token_by_signed_assertion() {
+    let mut world = AzureWorld::new();
+    world.client((AZURE_SCANNER_CLIENT.0, ""));
+    world.set_var("AZURE_CLIENT_CERTIFICATE_PATH", CERTIFICATE);
+    world.set_var("AZURE_CLIENT_CERTIFICATE_PASSWORD", CERTIFICATE_PASSWORD);
+    let out = world.run(&["-vvv", "creds", "azure", "--format", "json"]);
+    let out = out.success();
+    let token = out.json()["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    list_subscriptions(&world, &token);
+    let claims = claims(&token);
+    assert_eq!(claims["appid"], AZURE_SCANNER_CLIENT.0);
+    assert_eq!(
+        claims["appidacr"], "2",
+        "authenticated by certificate, not by secret: {claims:#}"
+    );
+    assert!(!out.stderr.contains(CERTIFICATE_PASSWORD));
+    world.fake.assert_no_invalid();
+}
+
+#[test]
+fn a_wrong_certificate_password_or_a_pem_file_is_one_clear_line() {
+    let mut world = AzureWorld::new();
+    world.client((AZURE_SCANNER_CLIENT.0, ""));
+    world.set_var("AZURE_CLIENT_CERTIFICATE_PATH", CERTIFICATE);
+    world.set_var("AZURE_CLIENT_CERTIFICATE_PASSWORD", "not-the-password-xyz");
+    let out = world.run(&["creds", "azure"]);
+    assert_one_line_failure(&out, 1, &["AZURE_CLIENT_CERTIFICATE_PATH", "PKCS12"]);
+    assert!(!out.stderr.contains("not-the-password-xyz"));
+
+    let pem = world.path("scanner.pem");
+    std::fs::write(
+        &pem,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .expect("pem");
+    world.set_var("AZURE_CLIENT_CERTIFICATE_PATH", &pem.display().to_string());
+    let out = world.run(&["creds", "azure"]);
+    assert_one_line_failure(&out, 1, &["is PEM", "openssl pkcs12 -export"]);
+    assert_eq!(world.fake.stats()["tokens_issued"], 0);
+}
