@@ -213,47 +213,6 @@ fn store_cursor(
     Ok(())
 }
 
-/// Rows per INSERT statement: SQLite runs one multi-row `VALUES` list for
-/// far less than the same rows one statement each (one VDBE program start,
-/// one reset, one pass through the B-tree's cursor set-up per chunk).
-const ROWS_PER_INSERT: usize = 32;
-
-/// Inserts `rows` with `insert` (`INSERT INTO t (cols)`, without VALUES),
-/// each row's values preceded by `fixed`, in multi-row statements.
-fn insert_rows(
-    tx: &rusqlite::Transaction<'_>,
-    insert: &str,
-    fixed: &[&Value],
-    rows: &[Row],
-) -> rusqlite::Result<()> {
-    let Some(width) = rows.first().map(|r| fixed.len() + r.len()) else {
-        return Ok(());
-    };
-    // SQLite's default limit is 32,766 parameters a statement.
-    let per = ROWS_PER_INSERT.min((32_766 / width).max(1));
-    let statement = |n: usize| {
-        let tuple = format!("({})", vec!["?"; width].join(", "));
-        format!("{insert} VALUES {}", vec![tuple; n].join(", "))
-    };
-    let full = statement(per);
-    for chunk in rows.chunks(per) {
-        let tail;
-        let sql = if chunk.len() == per {
-            &full
-        } else {
-            tail = statement(chunk.len());
-            &tail
-        };
-        let mut stmt = tx.prepare_cached(sql)?;
-        let cells = chunk
-            .iter()
-            .flat_map(|row| fixed.iter().copied().chain(row.iter()))
-            .map(Cell);
-        stmt.execute(rusqlite::params_from_iter(cells))?;
-    }
-    Ok(())
-}
-
 /// A cell as SQLite stores it.
 struct Cell<'a>(&'a Value);
 
@@ -353,14 +312,25 @@ impl Store for SqliteStore {
         self.ensure_stage(table)?;
         let action = || format!("stage rows of {}", table.name);
         let tx = self.conn.transaction().map_err(Error::write(action()))?;
-        let unit = Value::Integer(unit_key(unit));
-        insert_rows(
-            &tx,
-            &format!("INSERT INTO temp.{}", quote(&stage_name(table))),
-            &[&unit],
-            rows,
-        )
-        .map_err(Error::write(action()))?;
+        {
+            let placeholders: Vec<String> = (1..=table.columns.len() + 1)
+                .map(|i| format!("?{i}"))
+                .collect();
+            let mut insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO temp.{} VALUES ({})",
+                    quote(&stage_name(table)),
+                    placeholders.join(", ")
+                ))
+                .map_err(Error::write(action()))?;
+            let unit = Value::Integer(unit_key(unit));
+            for row in rows {
+                let cells = std::iter::once(&unit).chain(row.iter()).map(Cell);
+                insert
+                    .execute(rusqlite::params_from_iter(cells))
+                    .map_err(Error::write(action()))?;
+            }
+        }
         tx.commit().map_err(Error::write(action()))
     }
 
@@ -525,6 +495,7 @@ impl Store for SqliteStore {
             .chain(table.all_columns().map(|c| c.name))
             .map(quote)
             .collect();
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
         let delete = if scope_filter.is_empty() {
             format!("DELETE FROM {}", quote(table.name))
         } else {
@@ -534,17 +505,32 @@ impl Store for SqliteStore {
                 scope_filter.join(" AND ")
             )
         };
-        let insert = format!("INSERT INTO {} ({})", quote(table.name), names.join(", "));
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote(table.name),
+            names.join(", "),
+            placeholders.join(", ")
+        );
         let run = Value::Text(run_id.to_owned());
         let at = Value::Text(scanned_at.clone());
         let tx = self.conn.transaction().map_err(Error::write(action()))?;
-        tx.prepare_cached(&delete)
-            .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params_from_iter(scope_values.iter().map(Cell)))
-            })
-            .map_err(Error::write(action()))?;
-        let fixed: Vec<&Value> = [&run, &at].into_iter().chain(&scope_values).collect();
-        insert_rows(&tx, &insert, &fixed, rows).map_err(Error::write(action()))?;
+        {
+            tx.prepare_cached(&delete)
+                .and_then(|mut stmt| {
+                    stmt.execute(rusqlite::params_from_iter(scope_values.iter().map(Cell)))
+                })
+                .map_err(Error::write(action()))?;
+            let mut stmt = tx.prepare_cached(&insert).map_err(Error::write(action()))?;
+            for row in rows {
+                let cells = [&run, &at]
+                    .into_iter()
+                    .chain(scope_values.iter())
+                    .chain(row.iter())
+                    .map(Cell);
+                stmt.execute(rusqlite::params_from_iter(cells))
+                    .map_err(Error::write(action()))?;
+            }
+        }
         store_cursor(&tx, table, target, cursor, &scanned_at)?;
         tx.commit().map_err(Error::write("commit"))?;
         Ok(rows.len() as u64)
