@@ -227,7 +227,9 @@ impl Cell<'_> {
             Value::Real(x) => Sql::Real(*x),
             Value::Boolean(b) => Sql::Integer(i64::from(*b)),
             Value::Timestamp(t) => Sql::Text(rfc3339(*t)),
-            Value::Json(j) => Sql::Text(j.to_string()),
+            // serde_json's writer, not `Display`: the latter goes through
+            // `core::fmt` per string and costs twice as much (bench/ingest).
+            Value::Json(j) => Sql::Text(serde_json::to_string(j).unwrap_or_else(|_| j.to_string())),
         }
     }
 }
