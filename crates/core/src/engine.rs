@@ -5,7 +5,7 @@
 //! like any other, for the caller to record. The engine never touches a store;
 //! the caller decides what batches and outcomes become (see [`Event`]).
 
-use crate::sink::{Event, RowSink, UnitId};
+use crate::sink::{Event, ROWS_IN_FLIGHT, RowBudget, RowSink, UnitId};
 use crate::{FetchError, Table, TableDef, Target};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -111,6 +111,7 @@ pub async fn run<C, F>(
     F: FnMut(Event),
 {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let budget = RowBudget::new(ROWS_IN_FLIGHT);
     let (tx, mut rx) = mpsc::channel(BATCHES_IN_FLIGHT);
     let mut tasks = JoinSet::new();
     let numbered: Vec<(UnitId, Unit<C>)> = (0..).zip(units).collect();
@@ -119,6 +120,7 @@ pub async fn run<C, F>(
         let permits = Arc::clone(&permits);
         let contexts = Arc::clone(&contexts);
         let tx = tx.clone();
+        let budget = budget.clone();
         let about = (
             id,
             unit.table.def(),
@@ -127,7 +129,7 @@ pub async fn run<C, F>(
         );
         let task = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let outcome = run_unit(id, unit, contexts.as_ref(), tx.clone()).await;
+            let outcome = run_unit(id, unit, contexts.as_ref(), tx.clone(), budget).await;
             // The receiver lives until every sender is gone.
             let _ = tx.send(Event::Done(outcome)).await;
         });
@@ -167,11 +169,12 @@ async fn run_unit<C>(
     unit: Unit<C>,
     contexts: &dyn Contexts<C>,
     out: mpsc::Sender<Event>,
+    budget: RowBudget,
 ) -> Outcome {
     let started = Instant::now();
     let def = unit.table.def();
     let mut cursor = unit.cursor.clone();
-    let mut rows = RowSink::new(id, def, unit.target.clone(), out);
+    let mut rows = RowSink::new(id, def, unit.target.clone(), out, budget);
     let result = async {
         let mut refreshed = 0;
         loop {

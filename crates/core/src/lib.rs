@@ -17,6 +17,6 @@ mod value;
 
 pub use error::{FetchError, FetchErrorKind};
 pub use rate::{ApiBudget, RateBudgets};
-pub use sink::{Event, RowSink, UnitId};
+pub use sink::{Event, RowBudget, RowSink, UnitId};
 pub use table::{Cloud, ColumnDef, ColumnType, Scope, Table, TableDef, Target, WriteMode};
 pub use value::{Row, Value};

@@ -5,9 +5,55 @@
 //! costs the scan one page of rows at a time, not a million. The hand-over
 //! channel is bounded, so a slow store slows the fetches instead of filling
 //! memory.
+//!
+//! Pages in the making are bounded too. After handing on a page of `n` rows,
+//! a unit takes `n` permits from the scan's [`RowBudget`] before it asks for
+//! its next page, and gives them back when that page is handed on (or the
+//! unit ends): a unit expects its next page to be like its last. So however
+//! many units run, at most a budget's worth of rows of later pages are being
+//! fetched and parsed at once — large pages queue, small ones (most units
+//! are one small page) never wait. A unit's first page is not counted: its
+//! size is not known before it comes.
 
 use crate::{FetchError, Row, TableDef, Target};
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+/// The rows of later pages that a scan's units may be fetching at once.
+pub const ROWS_IN_FLIGHT: u32 = 8_000;
+
+/// A scan's budget of rows being fetched: shared by every unit's sink.
+#[derive(Debug, Clone)]
+pub struct RowBudget {
+    permits: Arc<Semaphore>,
+    size: u32,
+}
+
+impl RowBudget {
+    /// A budget of `rows` rows (at least 1).
+    pub fn new(rows: u32) -> Self {
+        let size = rows.max(1);
+        RowBudget {
+            permits: Arc::new(Semaphore::new(size as usize)),
+            size,
+        }
+    }
+
+    /// Waits for room for a page of `rows` rows (a page larger than the whole
+    /// budget waits for all of it). None when the budget is closed.
+    async fn reserve(&self, rows: usize) -> Option<OwnedSemaphorePermit> {
+        let want = u32::try_from(rows).unwrap_or(u32::MAX).clamp(1, self.size);
+        Arc::clone(&self.permits)
+            .acquire_many_owned(want)
+            .await
+            .ok()
+    }
+
+    /// Rows not reserved right now.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
+    }
+}
 
 /// Identifies one unit of a scan, so the store can keep each unit's staged
 /// rows apart until the unit ends.
@@ -47,6 +93,9 @@ pub struct RowSink {
     sent: u64,
     out: Option<mpsc::Sender<Event>>,
     invalid: Option<FetchError>,
+    budget: Option<RowBudget>,
+    /// Room reserved for the page being fetched (the size of the last one).
+    reserved: Option<OwnedSemaphorePermit>,
 }
 
 impl RowSink {
@@ -56,6 +105,7 @@ impl RowSink {
         table: &'static TableDef,
         target: Target,
         out: mpsc::Sender<Event>,
+        budget: RowBudget,
     ) -> Self {
         RowSink {
             unit,
@@ -65,6 +115,8 @@ impl RowSink {
             sent: 0,
             out: Some(out),
             invalid: None,
+            budget: Some(budget),
+            reserved: None,
         }
     }
 
@@ -79,6 +131,8 @@ impl RowSink {
             sent: 0,
             out: None,
             invalid: None,
+            budget: None,
+            reserved: None,
         }
     }
 
@@ -121,8 +175,9 @@ impl RowSink {
         &self.target
     }
 
-    /// Hands the buffered rows on, waiting while the store is behind. Tables
-    /// call it after each page; the engine calls it when the fetch ends.
+    /// Hands the buffered rows on, waiting while the store is behind, then
+    /// waits for room in the scan's budget for a next page of the same size.
+    /// Tables call it after each page; the engine calls it when the fetch ends.
     pub async fn flush(&mut self) -> Result<(), FetchError> {
         let Some(out) = &self.out else {
             return Ok(());
@@ -131,14 +186,28 @@ impl RowSink {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.buffer);
-        self.sent += rows.len() as u64;
+        let n = rows.len();
+        self.sent += n as u64;
         out.send(Event::Rows {
             unit: self.unit,
             table: self.table,
             rows,
         })
         .await
-        .map_err(|_| FetchError::classify("Cancelled", "the scan stopped before this unit ended"))
+        .map_err(|_| {
+            FetchError::classify("Cancelled", "the scan stopped before this unit ended")
+        })?;
+        // The page is handed on: its room goes back before waiting for the next's.
+        self.reserved = None;
+        if let Some(budget) = &self.budget {
+            self.reserved = budget.reserve(n).await;
+        }
+        Ok(())
+    }
+
+    /// Gives back the room reserved for a next page (the fetch has ended).
+    pub(crate) fn release(&mut self) {
+        self.reserved = None;
     }
 
     /// Drops every row produced so far (the unit starts again).
@@ -201,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn batches_are_handed_on_at_each_flush_and_the_channel_bounds_them() {
         let (tx, mut rx) = mpsc::channel(1);
-        let mut sink = RowSink::new(7, &DEF, target(), tx);
+        let mut sink = RowSink::new(7, &DEF, target(), tx, RowBudget::new(100));
         sink.push(vec![Value::from("x"), Value::from("y")]);
         sink.flush().await.expect("first batch fits");
         sink.push(vec![Value::from("z"), Value::Null]);
@@ -215,6 +284,50 @@ mod tests {
             other => panic!("expected rows, got {other:?}"),
         }
         assert_eq!(sink.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_unit_reserves_room_for_its_next_page_and_big_pages_queue() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let budget = RowBudget::new(10);
+        let row = || vec![Value::from("x"), Value::from("y")];
+        let mut big = RowSink::new(1, &DEF, target(), tx.clone(), budget.clone());
+        big.extend((0..6).map(|_| row()));
+        big.flush().await.expect("first page");
+        assert_eq!(budget.available(), 4, "room for a next page of 6");
+        let mut other = RowSink::new(2, &DEF, target(), tx.clone(), budget.clone());
+        other.extend((0..6).map(|_| row()));
+        let waits = tokio::time::timeout(std::time::Duration::from_millis(50), other.flush()).await;
+        assert!(
+            waits.is_err(),
+            "a second page of 6 does not fit beside the first"
+        );
+        big.release();
+        other.extend((0..3).map(|_| row()));
+        tokio::time::timeout(std::time::Duration::from_millis(500), other.flush())
+            .await
+            .expect("room once the first unit is done")
+            .expect("flushed");
+        assert_eq!(budget.available(), 7);
+        let mut huge = RowSink::new(3, &DEF, target(), tx, budget.clone());
+        huge.extend((0..50).map(|_| row()));
+        other.release();
+        tokio::time::timeout(std::time::Duration::from_millis(500), huge.flush())
+            .await
+            .expect("a page over the budget waits for all of it, not forever")
+            .expect("flushed");
+        assert_eq!(budget.available(), 0);
+        drop(huge);
+        assert_eq!(
+            budget.available(),
+            10,
+            "a sink that ends gives its room back"
+        );
+        let mut sent = 0;
+        while let Ok(Event::Rows { rows, .. }) = rx.try_recv() {
+            sent += rows.len();
+        }
+        assert_eq!(sent, 6 + 9 + 50, "nothing is lost while waiting");
     }
 
     #[test]
