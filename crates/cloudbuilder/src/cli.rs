@@ -167,7 +167,7 @@ pub struct QueryArgs {
 #[derive(Debug, Args)]
 pub struct TablesArgs {
     /// Only this cloud's tables.
-    #[arg(long, value_parser = ["aws", "azure"])]
+    #[arg(long, value_parser = ["aws", "gcp", "azure"])]
     pub cloud: Option<String>,
 
     /// Output: table or json.

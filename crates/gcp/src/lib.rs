@@ -4,13 +4,20 @@
 //! Google's official client libraries (`google-cloud-*`) do the transport,
 //! authentication and paging; their endpoints are overridable so that the
 //! tests reach the contract fakes built from Google's discovery documents.
+//! Cloud Logging's crate speaks gRPC only, so [`logging`] reads audit logs
+//! over REST itself.
 
+pub mod asset;
+pub mod billing;
 mod connection;
 mod error;
+pub mod logging;
 pub mod member;
 pub mod mint;
 pub mod permission;
+pub mod retry;
 pub mod role;
+pub mod scan;
 pub mod scope;
 pub mod tables;
 mod token;

@@ -91,4 +91,54 @@ The caller's own credentials are Application Default Credentials.";
 
 /// `cloudbuilder scan gcp`
 #[derive(Debug, Args)]
-pub struct ScanGcpArgs {}
+#[command(after_help = SCAN_GCP_EXAMPLES)]
+pub struct ScanGcpArgs {
+    /// What to scan: organizations/ID, folders/ID (every folder and project
+    /// below it, however deep) or projects/PROJECT_ID.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: String,
+
+    /// Tables to fill, comma-separated [default: every GCP table; gcp_billing_cost_daily
+    /// only with --billing-export-table].
+    #[arg(long, value_name = "T1,T2")]
+    pub tables: Option<String>,
+
+    /// The Cloud Billing export table, PROJECT.DATASET.TABLE, to read daily costs from
+    /// (the query job runs in PROJECT).
+    #[arg(long, value_name = "PROJECT.DATASET.TABLE")]
+    pub billing_export_table: Option<String>,
+
+    /// Scan as this service account: mint a short-lived token for it with the
+    /// caller's credentials (the caller needs iam.serviceAccounts.getAccessToken on it).
+    #[arg(long, value_name = "EMAIL")]
+    pub impersonate: Option<String>,
+
+    /// Units (table × project) fetched at once; the rate budgets, not this,
+    /// keep the calls within Google's quotas.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// Pace calls at this fraction of Google's published quotas (0.01 to 10): below 1
+    /// to leave room for other tools billing the same consumer project, above 1 where
+    /// Google has raised its quotas.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub rate_scale: f64,
+
+    #[command(flatten)]
+    pub connection: GcpConnectionArgs,
+
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+}
+
+const SCAN_GCP_EXAMPLES: &str = "\
+Examples:
+  cloudbuilder scan gcp --scope organizations/123456789012
+  cloudbuilder scan gcp --scope folders/1001 --tables gcp_project,gcp_compute_instance,gcp_audit_log
+  cloudbuilder scan gcp --scope organizations/123456789012 --impersonate cloud-builder@billing-admin.iam.gserviceaccount.com \\
+      --billing-export-table billing-admin.billing_export.gcp_billing_export_v1_0A0A0A_0B0B0B_0C0C0C
+
+The caller's credentials are Application Default Credentials, or the access token in
+CLOUDBUILDER_GCP_ACCESS_TOKEN.
+
+Exit codes: 0 complete, 2 partial (some units failed: see the cloudbuilder_scan_error table), 1 error, 64 usage.";

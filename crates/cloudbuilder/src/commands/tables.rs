@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 /// Runs `tables`.
 pub fn run(args: &TablesArgs) -> anyhow::Result<ExitCode> {
-    // AWS and Azure have tables so far; `--cloud` filters them.
+    // Every cloud's tables; `--cloud` filters them.
     let mut defs = cloudbuilder_aws::tables::defs();
+    defs.extend(cloudbuilder_gcp::tables::defs());
     defs.extend(cloudbuilder_azure::tables::defs());
     let defs: Vec<_> = defs
         .into_iter()

@@ -17,4 +17,5 @@ mod role_azure;
 mod role_gcp;
 mod scan_aws;
 mod scan_azure;
+mod scan_gcp;
 mod util;

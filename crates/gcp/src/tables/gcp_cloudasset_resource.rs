@@ -1,6 +1,11 @@
 //! `gcp_cloudasset_resource`: every resource Cloud Asset Inventory finds under the scan root.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, json, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -63,3 +68,41 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpCloudassetResource;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpCloudassetResource {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::rows(ctx, &[], rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    vec![
+        text(v, "/name"),
+        text(v, "/assetType"),
+        text(v, "/project"),
+        text(v, "/displayName"),
+        text(v, "/location"),
+        json(v, "/labels"),
+        timestamp(v, "/createTime"),
+        timestamp(v, "/updateTime"),
+        text(v, "/state"),
+        json(v, "/folders"),
+        text(v, "/organization"),
+        text(v, "/parentFullResourceName"),
+        json(v, "/additionalAttributes"),
+    ]
+}

@@ -1,6 +1,11 @@
 //! `gcp_compute_instance`: Compute Engine VM instances under the scan root.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, json, last_segment, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -26,3 +31,36 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpComputeInstance;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpComputeInstance {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::rows(ctx, &["compute.googleapis.com/Instance"], rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    vec![
+        last_segment(v, "/name"),
+        text(v, "/name"),
+        text(v, "/project"),
+        text(v, "/location"),
+        text(v, "/state"),
+        last_segment(v, "/additionalAttributes/machineType"),
+        json(v, "/labels"),
+        timestamp(v, "/createTime"),
+    ]
+}

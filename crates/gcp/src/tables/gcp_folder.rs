@@ -1,6 +1,11 @@
 //! `gcp_folder`: folders under the scan root.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, short_name, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -24,3 +29,36 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpFolder;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpFolder {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    /// The folders the scan found before its units ran: no request of its own.
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::found(&ctx.containers.folders, rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    let name = v["name"].as_str().map(short_name);
+    vec![
+        name.into(),
+        name.and_then(|n| n.strip_prefix("folders/")).into(),
+        text(v, "/displayName"),
+        v["parentFullResourceName"].as_str().map(short_name).into(),
+        text(v, "/state"),
+        timestamp(v, "/createTime"),
+    ]
+}

@@ -1,6 +1,11 @@
 //! `gcp_organization`: the organization above the scan root.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, short_name, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -23,3 +28,35 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpOrganization;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpOrganization {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    /// The organizations the scan found before its units ran: no request of its own.
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::found(&ctx.containers.organizations, rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    let name = v["name"].as_str().map(short_name);
+    vec![
+        name.into(),
+        name.and_then(|n| n.strip_prefix("organizations/")).into(),
+        text(v, "/displayName"),
+        text(v, "/state"),
+        timestamp(v, "/createTime"),
+    ]
+}

@@ -1,6 +1,11 @@
 //! `gcp_project`: projects under the scan root.
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, json, project_id, short_name, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -25,3 +30,39 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpProject;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpProject {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    /// The projects the scan found before its units ran: no request of its own.
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::found(&ctx.containers.projects, rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    vec![
+        project_id(v).into(),
+        v["project"]
+            .as_str()
+            .and_then(|p| p.strip_prefix("projects/"))
+            .into(),
+        text(v, "/displayName"),
+        v["parentFullResourceName"].as_str().map(short_name).into(),
+        text(v, "/state"),
+        json(v, "/labels"),
+        timestamp(v, "/createTime"),
+    ]
+}

@@ -1,6 +1,11 @@
 //! `gcp_storage_bucket`: Cloud Storage buckets under the scan root (never objects).
 
-use cloudbuilder_core::{Cloud, ColumnDef, ColumnType::*, Scope, TableDef, WriteMode};
+use crate::scan::{GcpContext, json, last_segment, text, timestamp};
+use cloudbuilder_core::{
+    Cloud, ColumnDef, ColumnType::*, FetchError, Row, RowSink, Scope, Table, TableDef, Target,
+    WriteMode,
+};
+use serde_json::Value;
 
 /// The declaration.
 pub(crate) static DEF: TableDef = TableDef {
@@ -24,3 +29,34 @@ pub(crate) static DEF: TableDef = TableDef {
     mode: WriteMode::Snapshot,
     ignored_errors: &[],
 };
+
+/// The table.
+pub struct GcpStorageBucket;
+
+#[async_trait::async_trait]
+impl Table<GcpContext> for GcpStorageBucket {
+    fn def(&self) -> &'static TableDef {
+        &DEF
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &GcpContext,
+        _target: &Target,
+        _cursor: &mut Option<String>,
+        rows: &mut RowSink,
+    ) -> Result<(), FetchError> {
+        super::search::rows(ctx, &["storage.googleapis.com/Bucket"], rows, row).await
+    }
+}
+
+fn row(v: &Value) -> Row {
+    vec![
+        last_segment(v, "/name"),
+        text(v, "/project"),
+        text(v, "/location"),
+        text(v, "/additionalAttributes/storageClass"),
+        json(v, "/labels"),
+        timestamp(v, "/createTime"),
+    ]
+}

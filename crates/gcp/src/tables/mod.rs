@@ -1,6 +1,6 @@
 //! The GCP table registry: one file per table, one list here. Everything
 //! derived from tables — the SQL schema, `cloudbuilder tables`, the Cloud
-//! Builder custom role's includedPermissions — is computed from [`DEFS`].
+//! Builder custom role's includedPermissions — is computed from [`TABLES`].
 
 mod gcp_audit_log;
 mod gcp_billing_cost_daily;
@@ -11,32 +11,44 @@ mod gcp_organization;
 mod gcp_project;
 mod gcp_service_account;
 mod gcp_storage_bucket;
+mod search;
 
-use cloudbuilder_core::TableDef;
+use crate::scan::GcpContext;
+use cloudbuilder_core::{Table, TableDef};
 
-/// Every GCP table's declaration, in listing order.
-pub static DEFS: &[&TableDef] = &[
-    &gcp_organization::DEF,
-    &gcp_folder::DEF,
-    &gcp_project::DEF,
-    &gcp_cloudasset_resource::DEF,
-    &gcp_compute_instance::DEF,
-    &gcp_storage_bucket::DEF,
-    &gcp_service_account::DEF,
-    &gcp_audit_log::DEF,
-    &gcp_billing_cost_daily::DEF,
+/// Every GCP table, in listing order.
+pub static TABLES: &[&dyn Table<GcpContext>] = &[
+    &gcp_organization::GcpOrganization,
+    &gcp_folder::GcpFolder,
+    &gcp_project::GcpProject,
+    &gcp_cloudasset_resource::GcpCloudassetResource,
+    &gcp_compute_instance::GcpComputeInstance,
+    &gcp_storage_bucket::GcpStorageBucket,
+    &gcp_service_account::GcpServiceAccount,
+    &gcp_audit_log::GcpAuditLog,
+    &gcp_billing_cost_daily::GcpBillingCostDaily,
 ];
+
+/// The name of the table that reads the billing export (it needs the export table's name).
+pub const BILLING_TABLE: &str = "gcp_billing_cost_daily";
+
+/// The table named `name`.
+pub fn find(name: &str) -> Option<&'static dyn Table<GcpContext>> {
+    TABLES.iter().copied().find(|t| t.def().name == name)
+}
 
 /// Every table's declaration.
 pub fn defs() -> Vec<&'static TableDef> {
-    DEFS.to_vec()
+    TABLES.iter().map(|t| t.def()).collect()
 }
 
-/// Every permission the tables call, sorted and without repeats.
+/// Every permission the tables call, sorted and without repeats. (Finding
+/// the projects under the scan root is an Asset Inventory search too, so it
+/// needs no permission of its own.)
 pub fn permissions() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = DEFS
+    let mut all: Vec<&'static str> = TABLES
         .iter()
-        .flat_map(|t| t.permissions.iter().copied())
+        .flat_map(|t| t.def().permissions.iter().copied())
         .collect();
     all.sort_unstable();
     all.dedup();
@@ -51,7 +63,7 @@ mod tests {
     #[test]
     fn names_are_unique_prefixed_and_columns_are_well_formed() {
         let mut names = HashSet::new();
-        for def in DEFS {
+        for def in defs() {
             assert!(names.insert(def.name), "{} twice", def.name);
             assert!(def.name.starts_with("gcp_"), "{}", def.name);
             assert!(

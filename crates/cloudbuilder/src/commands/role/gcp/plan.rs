@@ -49,7 +49,7 @@ pub async fn run(
     println!(
         "  allows        {} permissions, generated from the {} GCP tables' declared permissions: {}",
         spec.permissions.len(),
-        cloudbuilder_gcp::tables::DEFS.len(),
+        cloudbuilder_gcp::tables::defs().len(),
         spec.permissions.join(", ")
     );
     if spec.permissions.iter().any(|p| p == BILLING_QUERY) {
