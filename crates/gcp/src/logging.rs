@@ -5,18 +5,15 @@
 //! that only forwards HTTP/1.1. Logging's REST surface is small, so this module
 //! sends the one request itself, with the same credentials (and so the same
 //! `Authorization` and `x-goog-user-project` headers) the [`Connection`]'s
-//! Google clients use. Google's crates keep their HTTP client private and the
-//! workspace takes no new dependency, so the bytes travel over `azure_core`'s
-//! HTTP client — the workspace's one public async HTTPS client, itself
-//! `reqwest`, the same library Google's crates use underneath.
+//! Google clients use, over `reqwest` — the HTTP client Google's crates use
+//! underneath (they keep theirs private).
 
 use crate::connection::Connection;
 use crate::error::{Error, first_line};
 use crate::retry::{Failure, parse_retry_after};
-use azure_core::http::{HttpClient, Method, Request, Url};
 use google_cloud_auth::credentials::{CacheableResource, Credentials};
+use reqwest::Url;
 use serde_json::Value;
-use std::sync::Arc;
 
 const OPERATION: &str = "entries.list";
 const DEFAULT_ENDPOINT: &str = "https://logging.googleapis.com";
@@ -24,7 +21,7 @@ const DEFAULT_ENDPOINT: &str = "https://logging.googleapis.com";
 /// A Cloud Logging reader.
 #[derive(Clone)]
 pub struct Logging {
-    http: Arc<dyn HttpClient>,
+    http: reqwest::Client,
     credentials: Credentials,
     url: Url,
 }
@@ -46,7 +43,7 @@ impl Logging {
             )
         })?;
         Ok(Logging {
-            http: azure_core::http::new_http_client(None),
+            http: reqwest::Client::new(),
             credentials: conn.credentials().clone(),
             url,
         })
@@ -64,30 +61,27 @@ impl Logging {
             CacheableResource::New { data, .. } => data,
             CacheableResource::NotModified => http::HeaderMap::new(),
         };
-        let mut req = Request::new(self.url.clone(), Method::Post);
-        for (name, value) in &headers {
-            let Ok(value) = value.to_str() else { continue };
-            req.insert_header(name.as_str().to_owned(), value.to_owned());
-        }
-        req.insert_header("content-type", "application/json");
-        req.insert_header("accept", "application/json");
-        req.set_body(request.to_string());
         let transport = |e: &dyn std::fmt::Display| Error::Transport {
             operation: OPERATION,
             message: first_line(&e.to_string()),
         };
         let response = self
             .http
-            .execute_request(&req)
+            .post(self.url.clone())
+            .headers(headers)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "application/json")
+            .body(request.to_string())
+            .send()
             .await
             .map_err(|e| transport(&e))?;
-        let (status, headers, body) = response.deconstruct();
-        let status = u16::from(status);
-        let retry_after = headers
-            .iter()
-            .find(|(k, _)| k.as_str().eq_ignore_ascii_case("retry-after"))
-            .and_then(|(_, v)| parse_retry_after(v.as_str()));
-        let body = body.collect().await.map_err(|e| transport(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = response.bytes().await.map_err(|e| transport(&e))?;
         let json: Value = if body.is_empty() {
             Value::Null
         } else {
