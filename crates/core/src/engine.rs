@@ -198,6 +198,8 @@ async fn run_unit<C>(
                 Err(e) => return Err(e),
             }
         }
+        // The fetch is over: there is no next page to keep room for.
+        rows.release();
         if let Some(invalid) = rows.take_invalid() {
             return Err(invalid);
         }

@@ -96,8 +96,14 @@ impl Table<AwsContext> for Ec2Instance {
                 .send(),
             rows,
             |page, rows| {
-                for instance in page.reservations().iter().flat_map(|r| r.instances()) {
-                    rows.push(row(ctx, instance));
+                // Consumed as it is converted: each parsed instance is freed
+                // once its row exists, so a page of 1,000 is not held twice.
+                let reservations = page.reservations.unwrap_or_default();
+                for instance in reservations
+                    .into_iter()
+                    .flat_map(|r| r.instances.unwrap_or_default())
+                {
+                    rows.push(row(ctx, &instance));
                 }
             },
         )
