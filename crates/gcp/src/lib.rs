@@ -7,6 +7,7 @@
 
 mod connection;
 mod error;
+pub mod federation;
 pub mod member;
 pub mod mint;
 pub mod permission;
