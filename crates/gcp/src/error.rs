@@ -167,6 +167,9 @@ pub(crate) fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
+/// This crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +191,3 @@ mod tests {
         assert_eq!(refusal("no body here"), None);
     }
 }
-
-/// This crate's result type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
