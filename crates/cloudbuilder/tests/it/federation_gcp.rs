@@ -461,6 +461,50 @@ fn the_pinned_role_alone_mints_a_token_the_fake_accepts_and_another_role_is_refu
 }
 
 #[test]
+fn out_dir_and_credential_config_name_the_file() {
+    let world = World::new();
+    let mut args = federated(&role_arn(SCANNER_ROLE));
+    args.extend(["--out".to_owned(), "fed".to_owned()]);
+    let out = world.role("apply", &refs(&args)).success();
+    let path = world.sandbox.path("fed/gcp-from-aws.json");
+    assert!(
+        out.stdout.contains(&path.display().to_string()),
+        "{}",
+        out.stdout
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&path), 0o600);
+    assert!(!world.config_path().exists());
+    let scanner = world.assume(SCANNER_ROLE);
+    // The default place holds nothing; the named file works.
+    assert_eq!(world.creds(&scanner, &["--from-aws"]).code, Some(64));
+    let out = world.creds(
+        &scanner,
+        &[
+            "--credential-config",
+            "fed/gcp-from-aws.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.json()["service_account"], SA);
+    // Asking for another service account than the file's is a usage error.
+    let out = world.creds(
+        &scanner,
+        &[
+            "--credential-config",
+            "fed/gcp-from-aws.json",
+            "--impersonate",
+            "other@billing-admin.iam.gserviceaccount.com",
+        ],
+    );
+    assert_eq!(out.code, Some(64), "{}", out.stderr);
+    assert!(out.stderr.contains("--impersonate: "), "{}", out.stderr);
+    world.fake.assert_no_invalid();
+}
+
+#[test]
 fn verify_reports_a_changed_condition_and_apply_restores_it() {
     let world = World::new();
     let args = federated(&role_arn(SCANNER_ROLE));

@@ -103,12 +103,14 @@ fn federation(
 
 /// Where the credential configuration goes: `--credential-config`, else
 /// `--out DIR` (apply), else the default path `creds gcp --from-aws` reads.
+/// The path is made absolute, so that the result line says where it is.
 fn config_path(flags: &RoleFederationArgs, out: Option<&Path>) -> PathBuf {
-    match (&flags.credential_config, out) {
+    let path = match (&flags.credential_config, out) {
         (Some(path), _) => path.clone(),
         (None, Some(dir)) => dir.join(cloudbuilder_gcp::federation::config::FILE_NAME),
         (None, None) => crate::commands::gcp_federation::default_config_path(),
-    }
+    };
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// The credential configuration's place and the endpoint it names.
