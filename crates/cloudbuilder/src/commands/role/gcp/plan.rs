@@ -92,7 +92,7 @@ pub async fn run(
             f.aws_role.assumed_role_arn()
         );
         println!(
-            "  config        apply.sh writes {} (no secret in it); creds gcp --from-aws and scan gcp --from-aws read it",
+            "  config        apply.sh writes {} (no secret in it), which creds gcp --from-aws --credential-config FILE reads",
             cloudbuilder_gcp::federation::config::FILE_NAME
         );
     }
