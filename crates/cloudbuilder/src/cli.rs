@@ -6,7 +6,9 @@ mod gcp;
 pub use azure::{
     CredsAzureArgs, CredsAzureCommand, CredsAzureExecArgs, RoleAzureArgs, ScanAzureArgs,
 };
-pub use gcp::{CredsGcpArgs, CredsGcpCommand, RoleGcpArgs, ScanGcpArgs};
+pub use gcp::{
+    CredsGcpArgs, CredsGcpCommand, GcpFederationArgs, RoleFederationArgs, RoleGcpArgs, ScanGcpArgs,
+};
 
 use clap::{Args, Parser, Subcommand};
 use cloudbuilder_creds::OutputFormat;
@@ -483,6 +485,16 @@ pub struct RoleApplyArgs {
     /// Take over an existing role of that name that cloudbuilder did not create.
     #[arg(long)]
     pub adopt: bool,
+
+    /// With --cloud gcp --federate-from-aws: the folder to write the credential
+    /// configuration (gcp-from-aws.json) into [default: the user config folder's cloudbuilder folder].
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "federate_from_aws",
+        conflicts_with = "credential_config"
+    )]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// `role verify`

@@ -1,6 +1,7 @@
 //! How the GCP clients reach Google: the endpoint (overridable, so tests reach
 //! the contract fake) and the credentials (Application Default Credentials,
-//! or a given access token), turned into Google's official clients.
+//! a given access token, or AWS credentials federated through Workload
+//! Identity Federation), turned into Google's official clients.
 
 use crate::error::{Error, Result};
 use crate::token::AccessToken;
@@ -32,6 +33,30 @@ impl Connection {
             endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
             credentials,
         })
+    }
+
+    /// A connection to `endpoint` with ready-made credentials.
+    pub fn with_credentials(endpoint: Option<String>, credentials: Credentials) -> Self {
+        Connection {
+            endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
+            credentials,
+        }
+    }
+
+    /// A connection to `endpoint` that acts as the scanner service account
+    /// from AWS credentials alone: the AWS workload's signed
+    /// `GetCallerIdentity` is exchanged at Google's STS (through the
+    /// credential configuration `role apply --federate-from-aws` wrote) and
+    /// the federated principal mints the service account's tokens, again
+    /// before each expires. No service-account key is involved.
+    pub fn from_aws_federation(
+        endpoint: Option<String>,
+        federation: &crate::federation::credentials::AwsFederation,
+    ) -> Result<Self> {
+        Ok(Connection::with_credentials(
+            endpoint,
+            federation.service_account_credentials()?,
+        ))
     }
 
     /// The same endpoint with another identity's token.

@@ -95,7 +95,7 @@ impl Error {
             };
         }
         if err.is_authentication() {
-            return Error::Credentials(first_line(&err.to_string()));
+            return Error::Credentials(credentials_cause(&err));
         }
         Error::Transport {
             operation,
@@ -128,6 +128,40 @@ fn status_name(code: google_cloud_gax::error::rpc::Code) -> String {
     .to_owned()
 }
 
+/// Why credentials could not make their headers, on one line: the refusal
+/// a token endpoint answered (an OAuth error of STS, a Google error of IAM
+/// Credentials) when one is in the error's causes, else the causes joined.
+fn credentials_cause(err: &dyn std::error::Error) -> String {
+    let mut causes = Vec::new();
+    let mut current: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = current {
+        causes.push(e.to_string());
+        current = e.source();
+    }
+    causes
+        .iter()
+        .find_map(|c| refusal(c))
+        .unwrap_or_else(|| first_line(&causes.join(": ")))
+}
+
+/// The refusal in google-cloud-auth's `…, body=<BODY>` messages.
+fn refusal(text: &str) -> Option<String> {
+    let start = text.find("body=<")? + "body=<".len();
+    let end = text.rfind('>').filter(|end| *end >= start)?;
+    let body: serde_json::Value = serde_json::from_str(&text[start..end]).ok()?;
+    let error = &body["error"];
+    let (code, message) = match error.as_str() {
+        Some(code) => (code, body["error_description"].as_str().unwrap_or_default()),
+        None => (
+            error["status"].as_str().unwrap_or("refused"),
+            error["message"].as_str().unwrap_or_default(),
+        ),
+    };
+    Some(first_line(&format!(
+        "the token endpoint refused the exchange: {message} ({code})"
+    )))
+}
+
 /// The first line of a message, trimmed (errors print on one line).
 pub(crate) fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
@@ -135,3 +169,25 @@ pub(crate) fn first_line(text: &str) -> String {
 
 /// This crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_endpoints_refusal_is_found_in_the_message() {
+        let sts = r#"failed to exchange token, body=<{"error": "invalid_grant", "error_description": "The given credential is rejected by the attribute condition."}>"#;
+        assert_eq!(
+            refusal(sts).as_deref(),
+            Some(
+                "the token endpoint refused the exchange: The given credential is rejected by the attribute condition. (invalid_grant)"
+            )
+        );
+        let iam = r#"x, body=<{"error": {"code": 403, "message": "Permission denied", "status": "PERMISSION_DENIED"}}>"#;
+        assert_eq!(
+            refusal(iam).as_deref(),
+            Some("the token endpoint refused the exchange: Permission denied (PERMISSION_DENIED)")
+        );
+        assert_eq!(refusal("no body here"), None);
+    }
+}

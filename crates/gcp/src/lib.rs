@@ -11,6 +11,7 @@ pub mod asset;
 pub mod billing;
 mod connection;
 mod error;
+pub mod federation;
 pub mod logging;
 pub mod member;
 pub mod mint;

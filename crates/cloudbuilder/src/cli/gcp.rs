@@ -25,7 +25,65 @@ pub struct RoleGcpArgs {
     pub permissions: Vec<String>,
 
     #[command(flatten)]
+    pub federation: RoleFederationArgs,
+
+    #[command(flatten)]
     pub connection: GcpConnectionArgs,
+}
+
+/// Keyless from AWS: the Workload Identity pool and AWS provider of a `role` command.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "GCP keyless from AWS (--cloud gcp --federate-from-aws)")]
+pub struct RoleFederationArgs {
+    /// Let sessions of this AWS IAM role act as the --member service account without a key:
+    /// a Workload Identity pool and AWS provider pinned to the role, roles/iam.workloadIdentityUser
+    /// on the service account, and the credential configuration `creds gcp --from-aws` uses.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub federate_from_aws: Option<String>,
+
+    /// The project that holds the pool [default: the --member service account's project].
+    #[arg(long, value_name = "PROJECT_ID", requires = "federate_from_aws")]
+    pub federation_project: Option<String>,
+
+    /// The Workload Identity pool's id [default: cloudbuilder].
+    #[arg(long, value_name = "ID", requires = "federate_from_aws")]
+    pub pool_id: Option<String>,
+
+    /// The AWS provider's id [default: aws-ACCOUNT].
+    #[arg(long, value_name = "ID", requires = "federate_from_aws")]
+    pub provider_id: Option<String>,
+
+    /// Where apply writes (verify reads, destroy removes) the credential configuration
+    /// [default: gcp-from-aws.json in the user config folder's cloudbuilder folder].
+    #[arg(long, value_name = "FILE", requires = "federate_from_aws")]
+    pub credential_config: Option<std::path::PathBuf>,
+}
+
+/// Acting as the scanner service account from AWS credentials alone (`creds gcp`,
+/// `scan gcp`): no key and no Google credentials of the caller's.
+#[derive(Debug, Clone, Args)]
+pub struct GcpFederationArgs {
+    /// Use the AWS credentials in effect (the AWS SDK's standard chain: environment, profile,
+    /// SSO, web identity, container, instance metadata) through the Workload Identity
+    /// Federation `role apply --federate-from-aws` set up.
+    #[arg(long, global = true)]
+    pub from_aws: bool,
+
+    /// The external-account credential configuration (implies --from-aws)
+    /// [default: gcp-from-aws.json in the user config folder's cloudbuilder folder].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub credential_config: Option<std::path::PathBuf>,
+
+    /// With --from-aws: the AWS CLI profile whose credentials sign the exchange.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub aws_profile: Option<String>,
+}
+
+impl GcpFederationArgs {
+    /// Whether the flags ask for federation from AWS.
+    pub fn enabled(&self) -> bool {
+        self.from_aws || self.credential_config.is_some()
+    }
 }
 
 /// Where the Google APIs are.
@@ -46,7 +104,7 @@ pub struct GcpConnectionArgs {
 #[command(after_help = CREDS_GCP_EXAMPLES, args_conflicts_with_subcommands = false)]
 pub struct CredsGcpArgs {
     /// The service account to mint a token for (the caller needs
-    /// iam.serviceAccounts.getAccessToken on it).
+    /// iam.serviceAccounts.getAccessToken on it) [with --from-aws: the configuration's].
     #[arg(long, value_name = "EMAIL", global = true)]
     pub impersonate: Option<String>,
 
@@ -65,6 +123,9 @@ pub struct CredsGcpArgs {
 
     #[command(flatten)]
     pub connection: GcpConnectionArgs,
+
+    #[command(flatten)]
+    pub federation: GcpFederationArgs,
 
     #[command(subcommand)]
     pub exec: Option<CredsGcpCommand>,
@@ -86,8 +147,10 @@ Examples:
   eval \"$(cloudbuilder creds gcp --impersonate cloud-builder@billing-admin.iam.gserviceaccount.com)\"
   cloudbuilder creds gcp --impersonate SA_EMAIL --lifetime 30m --format json
   cloudbuilder creds gcp exec --impersonate SA_EMAIL -- gcloud asset search-all-resources --scope=organizations/123
+  cloudbuilder creds gcp --from-aws --format json
 
-The caller's own credentials are Application Default Credentials.";
+The caller's own credentials are Application Default Credentials; with --from-aws, the AWS
+credentials in effect, federated through `role apply --cloud gcp --federate-from-aws`.";
 
 /// `cloudbuilder scan gcp`
 #[derive(Debug, Args)]
@@ -125,6 +188,9 @@ pub struct ScanGcpArgs {
     pub rate_scale: f64,
 
     #[command(flatten)]
+    pub federation: GcpFederationArgs,
+
+    #[command(flatten)]
     pub connection: GcpConnectionArgs,
 
     #[command(flatten)]
@@ -139,6 +205,7 @@ Examples:
       --billing-export-table billing-admin.billing_export.gcp_billing_export_v1_0A0A0A_0B0B0B_0C0C0C
 
 The caller's credentials are Application Default Credentials, or the access token in
-CLOUDBUILDER_GCP_ACCESS_TOKEN.
+CLOUDBUILDER_GCP_ACCESS_TOKEN, or, with --from-aws, the AWS credentials in effect through the
+Workload Identity Federation `role apply --federate-from-aws` set up (no Google key at all).
 
 Exit codes: 0 complete, 2 partial (some units failed: see the cloudbuilder_scan_error table), 1 error, 64 usage.";

@@ -2,6 +2,7 @@
 //! place that maps parsed arguments to them.
 
 mod creds;
+pub mod gcp_federation;
 mod query;
 mod role;
 mod scan;

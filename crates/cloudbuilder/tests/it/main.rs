@@ -11,6 +11,7 @@ mod creds_exec;
 mod creds_gcp;
 mod creds_profiles;
 mod creds_secrets;
+mod federation_gcp;
 mod reliability;
 mod role_aws;
 mod role_azure;

@@ -157,31 +157,64 @@ impl ResourceManager {
         member: &str,
         present: bool,
     ) -> Result<BindingChange> {
-        for attempt in 1..=MAX_ATTEMPTS {
-            let mut policy = self.policy(scope).await?;
-            let changed = if present {
-                add_member(&mut policy, role, member)
-            } else {
-                remove_member(&mut policy, role, member)
-            };
-            if !changed {
-                return Ok(BindingChange::Unchanged);
-            }
-            match self.set_policy(scope, policy).await {
-                Ok(_) if present => return Ok(BindingChange::Added(attempt)),
-                Ok(_) => return Ok(BindingChange::Removed(attempt)),
-                Err(e) if is_conflict(&e) => {
-                    tracing::debug!(%scope, attempt, "setIamPolicy met a concurrent write; reading again");
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::Contention {
-            resource: scope.resource(),
-            attempts: MAX_ATTEMPTS,
-        })
+        ensure_member(
+            &scope.resource(),
+            role,
+            member,
+            present,
+            || self.policy(scope),
+            |policy| self.set_policy(scope, policy),
+        )
+        .await
     }
+}
+
+/// Makes `member` hold (or, with `present` false, not hold) `role` in the
+/// IAM policy of `resource`, read with `read` and written with `write`:
+/// read, edit, write with the etag it was read with; when another writer got
+/// there first (ABORTED), read again and redo the edit on the new policy.
+pub async fn ensure_member<R, RF, W, WF>(
+    resource: &str,
+    role: &str,
+    member: &str,
+    present: bool,
+    read: R,
+    write: W,
+) -> Result<BindingChange>
+where
+    R: Fn() -> RF,
+    RF: Future<Output = Result<Policy>>,
+    W: Fn(Policy) -> WF,
+    WF: Future<Output = Result<Policy>>,
+{
+    for attempt in 1..=MAX_ATTEMPTS {
+        let mut policy = read().await?;
+        let changed = if present {
+            add_member(&mut policy, role, member)
+        } else {
+            remove_member(&mut policy, role, member)
+        };
+        if !changed {
+            return Ok(BindingChange::Unchanged);
+        }
+        match write(policy).await {
+            Ok(_) if present => return Ok(BindingChange::Added(attempt)),
+            Ok(_) => return Ok(BindingChange::Removed(attempt)),
+            Err(e) if is_conflict(&e) => {
+                tracing::debug!(
+                    resource,
+                    attempt,
+                    "setIamPolicy met a concurrent write; reading again"
+                );
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Contention {
+        resource: resource.to_owned(),
+        attempts: MAX_ATTEMPTS,
+    })
 }
 
 /// Whether setIamPolicy refused a stale etag.

@@ -24,8 +24,8 @@ counted invalid):
   cloudresourcemanager.{organizations,folders,projects}.{get,getIamPolicy,setIamPolicy,testIamPermissions},
     organizations.search, folders.{list,search}, projects.{list,search}
   iam.{organizations,projects}.roles.{create,get,list,patch,delete,undelete}
-  iam.projects.locations.workloadIdentityPools.{create,get,operations.get,providers.create,providers.get,
-    providers.operations.get}
+  iam.projects.locations.workloadIdentityPools.{create,get,patch,delete,undelete,operations.get,
+    providers.create,providers.get,providers.patch,providers.delete,providers.undelete,providers.operations.get}
   iam.projects.serviceAccounts.{get,getIamPolicy,setIamPolicy}
   iamcredentials.projects.serviceAccounts.generateAccessToken
   sts.token (form-encoded snake_case as RFC 8693 clients send it, or JSON)
@@ -96,6 +96,15 @@ def handlers(w):
         "iam.projects.locations.workloadIdentityPools.providers.create": w.providers_create,
         "iam.projects.locations.workloadIdentityPools.providers.get": w.providers_get,
         "iam.projects.locations.workloadIdentityPools.providers.operations.get": w.operations_get,
+        "iam.projects.locations.workloadIdentityPools.delete": lambda c: w.wif_delete(c, "WorkloadIdentityPool"),
+        "iam.projects.locations.workloadIdentityPools.undelete": lambda c: w.wif_undelete(c, "WorkloadIdentityPool"),
+        "iam.projects.locations.workloadIdentityPools.patch": lambda c: w.wif_patch(c, "WorkloadIdentityPool"),
+        "iam.projects.locations.workloadIdentityPools.providers.delete":
+            lambda c: w.wif_delete(c, "WorkloadIdentityPoolProvider"),
+        "iam.projects.locations.workloadIdentityPools.providers.undelete":
+            lambda c: w.wif_undelete(c, "WorkloadIdentityPoolProvider"),
+        "iam.projects.locations.workloadIdentityPools.providers.patch":
+            lambda c: w.wif_patch(c, "WorkloadIdentityPoolProvider"),
         "iam.projects.serviceAccounts.get": w.sa_get,
         "iam.projects.serviceAccounts.getIamPolicy": lambda c: w.get_iam_policy(c, "iam.serviceAccounts.getIamPolicy"),
         "iam.projects.serviceAccounts.setIamPolicy": lambda c: w.set_iam_policy(c, "iam.serviceAccounts.setIamPolicy"),

@@ -8,7 +8,7 @@ bad path, no Authorization) are rejected and counted with reasons; paging and pa
 binding; etag conflict (409 ABORTED) and two concurrent read-modify-write clients that both keep
 their binding; custom role soft delete / undelete and Google's answers around it; PERMISSION_DENIED
 for one project; the Logging timestamp filter and its record in stats; BigQuery date ranges and
-jobComplete=false; generateAccessToken, token expiry; Workload Identity pool/provider/operations,
+jobComplete=false; generateAccessToken, token expiry; Workload Identity pool/provider/operations (patch, soft delete, undelete),
 STS token exchange from an AWS subject token (also replayed against moto when it is installed),
 impersonation by the federated principal; the searchAllResources quota; injected faults;
 IAM enforcement with a custom role.
@@ -430,6 +430,35 @@ def run():
          method_id="iamcredentials.projects.serviceAccounts.generateAccessToken")
     control("/_fake/append", {})  # no-op append is fine
     _moto_replay(form, audience, role_arn)
+
+    section("Workload Identity: patch, soft delete, undelete")
+    prov_name = f"{pool_name}/providers/aws-main"
+    op, _ = call("PATCH", f"/v1/{prov_name}", query={"updateMask": "attributeCondition"},
+                 body={"attributeCondition": "true"},
+                 method_id="iam.projects.locations.workloadIdentityPools.providers.patch")
+    done, _ = call("GET", f"/v1/{op['name']}", method_id="iam.projects.locations.workloadIdentityPools.providers.operations.get")
+    check(done["done"] and done["response"]["attributeCondition"] == "true", "patch applies the masked field")
+    call("PATCH", f"/v1/{prov_name}", body={"attributeCondition": "true"}, expect=400, invalid=True)  # no mask
+    call("PATCH", f"/v1/{prov_name}", query={"updateMask": "name"}, body={}, expect=400, invalid=True)
+    call("DELETE", f"/v1/{prov_name}", method_id="iam.projects.locations.workloadIdentityPools.providers.delete")
+    gone, _ = call("GET", f"/v1/{prov_name}", method_id="iam.projects.locations.workloadIdentityPools.providers.get")
+    check(gone["state"] == "DELETED" and "expireTime" in gone, f"soft-deleted provider: {gone}")
+    err, _ = call("POST", "/v1/token", form=form, token=None, expect=400)
+    check(err["error"] == "invalid_target", "a deleted provider exchanges nothing")
+    call("POST", "/v1/projects/billing-admin/locations/global/workloadIdentityPools/aws-scanner/providers",
+         query={"workloadIdentityPoolProviderId": "aws-main"}, body={"aws": {"accountId": "210987654321"}}, expect=409)
+    call("DELETE", f"/v1/{prov_name}", expect=400)  # already deleted
+    call("POST", f"/v1/{prov_name}:undelete", body={},
+         method_id="iam.projects.locations.workloadIdentityPools.providers.undelete")
+    call("POST", f"/v1/{prov_name}:undelete", body={}, expect=400)  # not deleted
+    call("DELETE", f"/v1/{pool_name}", method_id="iam.projects.locations.workloadIdentityPools.delete")
+    err, _ = call("POST", "/v1/token", form=form, token=None, expect=400)
+    check(err["error"] == "invalid_target", "a deleted pool exchanges nothing")
+    call("PATCH", f"/v1/{pool_name}", query={"updateMask": "displayName"}, body={"displayName": "x"}, expect=400)
+    call("POST", f"/v1/{pool_name}:undelete", body={}, method_id="iam.projects.locations.workloadIdentityPools.undelete")
+    call("PATCH", f"/v1/{pool_name}", query={"updateMask": "displayName,disabled"},
+         body={"displayName": "AWS scanner", "disabled": False},
+         method_id="iam.projects.locations.workloadIdentityPools.patch")
 
     section("Cloud Logging entries.list: filters, order, paging, incremental")
     flt = 'LOG_ID("cloudaudit.googleapis.com/activity") AND timestamp >= "2026-11-01T05:00:00Z"'

@@ -227,9 +227,9 @@ class World:
                 self.tokens[tok] = {"principal": principal, "principals": {principal}, "expires": None}
             self.append({"billing_rows": b.get("rows", [])})
             for pool in seed.get("workload_identity_pools", []):
-                self.pools[pool["name"]] = dict(pool, state="ACTIVE")
+                self.pools[pool["name"]] = dict({"state": "ACTIVE"}, **pool)
             for prov in seed.get("workload_identity_pool_providers", []):
-                self.providers[prov["name"]] = dict(prov, state="ACTIVE")
+                self.providers[prov["name"]] = dict({"state": "ACTIVE"}, **prov)
 
     def append(self, more):
         """Add resources / log entries / billing rows (seed or POST /_fake/append)."""
@@ -1051,6 +1051,84 @@ class World:
                 raise ApiError(404, f"Requested entity was not found: {name}")
             return json.loads(json.dumps(self.providers[name]))
 
+    # Soft delete, undelete and patch, as the discovery document describes them: a deleted pool or
+    # provider keeps its name (state DELETED, expireTime ~30 days on; its id cannot be reused, so
+    # create answers 409), cannot exchange tokens, and comes back with undelete. patch takes an
+    # updateMask of the mutable fields and answers an operation, like create.
+    WIF_MUTABLE = {"WorkloadIdentityPool": ("displayName", "description", "disabled"),
+                   "WorkloadIdentityPoolProvider": ("displayName", "description", "disabled", "attributeMapping",
+                                                    "attributeCondition", "aws", "oidc", "saml", "x509")}
+
+    def _wif(self, ctx, kind):
+        pid, name = self._wip_project(ctx, ctx.params["name"])
+        store = self.pools if kind == "WorkloadIdentityPool" else self.providers
+        noun = "workloadIdentityPools" if kind == "WorkloadIdentityPool" else "workloadIdentityPoolProviders"
+        return pid, name, store, noun
+
+    def wif_delete(self, ctx, kind):
+        with self.lock:
+            pid, name, store, noun = self._wif(ctx, kind)
+            self.authorize(ctx, f"iam.{noun}.delete", f"projects/{pid}")
+            res = store.get(name)
+            if res is None:
+                raise ApiError(404, f"Requested entity was not found: {name}")
+            if res.get("state") == "DELETED":
+                raise ApiError(400, f"{name} is already deleted.", status="FAILED_PRECONDITION")
+            res["state"] = "DELETED"
+            res["expireTime"] = rfc3339(self.now() + datetime.timedelta(days=30))
+            return self._operation(name, kind, res)
+
+    def wif_undelete(self, ctx, kind):
+        with self.lock:
+            pid, name, store, noun = self._wif(ctx, kind)
+            self.authorize(ctx, f"iam.{noun}.undelete", f"projects/{pid}")
+            res = store.get(name)
+            if res is None:
+                raise ApiError(404, f"Requested entity was not found: {name}")
+            if res.get("state") != "DELETED":
+                raise ApiError(400, f"{name} is not deleted.", status="FAILED_PRECONDITION")
+            res["state"] = "ACTIVE"
+            res.pop("expireTime", None)
+            return self._operation(name, kind, res)
+
+    def wif_patch(self, ctx, kind):
+        with self.lock:
+            pid, name, store, noun = self._wif(ctx, kind)
+            self.authorize(ctx, f"iam.{noun}.update", f"projects/{pid}")
+            res = store.get(name)
+            if res is None:
+                raise ApiError(404, f"Requested entity was not found: {name}")
+            if res.get("state") == "DELETED":
+                raise ApiError(400, f"{name} is deleted; undelete it first.", status="FAILED_PRECONDITION")
+            mask = [f for f in (ctx.query.get("updateMask") or "").split(",") if f]
+            if not mask:
+                raise invalid("updateMask is required")
+            for field in mask:
+                if field not in self.WIF_MUTABLE[kind]:
+                    raise invalid(f"updateMask field {field!r} cannot be updated")
+            for field in mask:
+                value = ctx.body.get(field)
+                if field in ("attributeMapping",) and value is not None:
+                    if "google.subject" not in value:
+                        raise invalid("attributeMapping must map google.subject")
+                    for k, v in value.items():
+                        try:
+                            exprs.Cel(v)
+                        except exprs.ExprError as e:
+                            raise invalid(f"attributeMapping[{k}] is not a CEL expression: {e}")
+                if field == "attributeCondition" and value:
+                    try:
+                        exprs.Cel(value)
+                    except exprs.ExprError as e:
+                        raise invalid(f"attributeCondition is not a CEL expression: {e}")
+                if field == "aws" and not re.fullmatch(r"\d{12}", (value or {}).get("accountId", "")):
+                    raise invalid("aws.accountId must be a 12-digit AWS account ID")
+                if value is None:
+                    res.pop(field, None)
+                else:
+                    res[field] = json.loads(json.dumps(value))
+            return self._operation(name, kind, res)
+
     # ------------------------------------------------------------------ service accounts & tokens
     def _sa(self, ctx, name, permission):
         ident = name.split("/")[3]
@@ -1108,7 +1186,8 @@ class World:
         with self.lock:
             prov = self.providers.get(audience.removeprefix("//iam.googleapis.com/")) if m else None
             pool = self.pools.get(m.group(1)) if m else None
-        if prov is None or pool is None or prov.get("disabled") or pool.get("disabled") or "aws" not in prov:
+        if (prov is None or pool is None or prov.get("disabled") or pool.get("disabled") or "aws" not in prov
+                or "DELETED" in (prov.get("state"), pool.get("state"))):
             raise ApiError(400, "The target service indicated by the \"audience\" parameters is invalid. This might "
                                 "either be because the pool or provider is disabled or deleted or because it doesn't "
                                 "exist.", oauth="invalid_target")

@@ -1,6 +1,8 @@
 //! `creds gcp`: a short-lived access token for a service account, minted
 //! through IAM Credentials `generateAccessToken` with the caller's
-//! Application Default Credentials; printed as `export` lines or JSON, or,
+//! Application Default Credentials, or, with `--from-aws`, by the AWS
+//! credentials in effect federated through Workload Identity Federation (no
+//! Google credentials and no key at all); printed as `export` lines or JSON, or,
 //! with `exec`, handed to a command in `CLOUDSDK_AUTH_ACCESS_TOKEN` and
 //! `GOOGLE_OAUTH_ACCESS_TOKEN`. The token appears nowhere else: not in logs,
 //! not in errors.
@@ -23,21 +25,42 @@ const CLEARED: [&str; 3] = [
 
 /// Runs `creds gcp [exec -- COMMAND]`.
 pub async fn run(args: CredsGcpArgs) -> anyhow::Result<ExitCode> {
-    let service_account = args.impersonate.as_deref().ok_or_else(|| {
-        UsageError::new(
-            "--impersonate",
-            "required: the service account to mint a token for, e.g. cloud-builder@PROJECT.iam.gserviceaccount.com",
-        )
-    })?;
     let lifetime = parse_lifetime("--lifetime", &args.lifetime)?;
-    let request = TokenRequest::new(service_account, args.scopes.clone(), lifetime)?;
     if let Some(CredsGcpCommand::Exec { command }) = &args.exec
         && command.is_empty()
     {
         return Err(UsageError::new("COMMAND", "give the command to run after --").into());
     }
-    let conn = crate::commands::role::gcp::connection(args.connection.gcp_endpoint.as_deref())?;
-    let minted = generate_access_token(&conn, &request).await?;
+    let minted = match crate::commands::gcp_federation::federation(&args.federation).await? {
+        Some(federation) => {
+            let service_account = federation.service_account()?;
+            if let Some(asked) = args.impersonate.as_deref()
+                && asked != service_account
+            {
+                return Err(UsageError::new(
+                    "--impersonate",
+                    format!(
+                        "the credential configuration acts as {service_account}, not {asked}; leave --impersonate out with --from-aws"
+                    ),
+                )
+                .into());
+            }
+            let request = TokenRequest::new(service_account, args.scopes.clone(), lifetime)?;
+            federation.mint(&request).await?
+        }
+        None => {
+            let service_account = args.impersonate.as_deref().ok_or_else(|| {
+                UsageError::new(
+                    "--impersonate",
+                    "required: the service account to mint a token for, e.g. cloud-builder@PROJECT.iam.gserviceaccount.com (or --from-aws)",
+                )
+            })?;
+            let request = TokenRequest::new(service_account, args.scopes.clone(), lifetime)?;
+            let conn =
+                crate::commands::role::gcp::connection(args.connection.gcp_endpoint.as_deref())?;
+            generate_access_token(&conn, &request).await?
+        }
+    };
     match args.exec {
         Some(CredsGcpCommand::Exec { command }) => Ok(exec(&minted, &command)),
         None => {

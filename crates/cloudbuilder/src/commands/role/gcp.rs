@@ -1,19 +1,22 @@
 //! `role plan|apply|verify|destroy --cloud gcp`: the Cloud Builder custom role
-//! and its binding at an organization, folder or project. This module turns
-//! the flags into a validated [`RoleSpec`] and prints the result lines every
-//! command but plan ends with.
+//! and its binding at an organization, folder or project, and, with
+//! `--federate-from-aws`, keyless access for an AWS role. This module turns
+//! the flags into a validated [`RoleSpec`] (and [`FederationSpec`]) and prints
+//! the result lines every command but plan ends with.
 
 mod apply;
 mod destroy;
 mod plan;
 mod verify;
 
-use crate::cli::{RoleCommand, RoleGcpArgs, RoleTargetArgs};
+use crate::cli::{RoleCommand, RoleFederationArgs, RoleGcpArgs, RoleTargetArgs};
 use crate::exit::UsageError;
 use anyhow::Context;
+use cloudbuilder_gcp::federation::{AwsRole, FederationSpec};
 use cloudbuilder_gcp::role::provision::Step;
 use cloudbuilder_gcp::role::{RoleSpec, folder_organization};
 use cloudbuilder_gcp::{AccessToken, Connection, GcpScope, Member};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The variable that holds an access token to call Google with instead of
@@ -24,7 +27,7 @@ pub const ACCESS_TOKEN_VAR: &str = "CLOUDBUILDER_GCP_ACCESS_TOKEN";
 pub async fn run(command: RoleCommand) -> anyhow::Result<ExitCode> {
     match command {
         RoleCommand::Plan(args) => plan::run(&args.target, &args.gcp, &args.out).await,
-        RoleCommand::Apply(args) => apply::run(&args.target, &args.gcp).await,
+        RoleCommand::Apply(args) => apply::run(&args.target, &args.gcp, args.out.as_deref()).await,
         RoleCommand::Verify(args) => verify::run(&args.target, &args.gcp, !args.no_probe).await,
         RoleCommand::Destroy(args) => destroy::run(&args.target, &args.gcp).await,
     }
@@ -35,6 +38,7 @@ struct Inputs {
     scope: GcpScope,
     member: Member,
     organization: Option<String>,
+    federation: Option<FederationSpec>,
 }
 
 fn inputs(target: &RoleTargetArgs, gcp: &RoleGcpArgs) -> anyhow::Result<Inputs> {
@@ -62,11 +66,62 @@ fn inputs(target: &RoleTargetArgs, gcp: &RoleGcpArgs) -> anyhow::Result<Inputs> 
     if organization.is_some() && !matches!(scope, GcpScope::Folder(_)) {
         return Err(UsageError::new("--organization", "only with a folders/ID scope").into());
     }
+    let federation = federation(&member, &gcp.federation)?;
     Ok(Inputs {
         scope,
         member,
         organization,
+        federation,
     })
+}
+
+/// The federation `--federate-from-aws` asks for, checked without calling anything.
+fn federation(
+    member: &Member,
+    flags: &RoleFederationArgs,
+) -> anyhow::Result<Option<FederationSpec>> {
+    let Some(arn) = flags.federate_from_aws.as_deref() else {
+        return Ok(None);
+    };
+    let role = AwsRole::parse("--federate-from-aws", arn)?;
+    let service_account = member.service_account().ok_or_else(|| {
+        UsageError::new(
+            "--member",
+            format!(
+                "--federate-from-aws lets an AWS role act as a service account: the member must be serviceAccount:EMAIL, not {member}"
+            ),
+        )
+    })?;
+    Ok(Some(FederationSpec::new(
+        role,
+        service_account,
+        flags.federation_project.as_deref(),
+        flags.pool_id.as_deref(),
+        flags.provider_id.as_deref(),
+    )?))
+}
+
+/// Where the credential configuration goes: `--credential-config`, else
+/// `--out DIR` (apply), else the default path `creds gcp --from-aws` reads.
+/// The path is made absolute, so that the result line says where it is.
+fn config_path(flags: &RoleFederationArgs, out: Option<&Path>) -> PathBuf {
+    let path = match (&flags.credential_config, out) {
+        (Some(path), _) => path.clone(),
+        (None, Some(dir)) => dir.join(cloudbuilder_gcp::federation::config::FILE_NAME),
+        (None, None) => crate::commands::gcp_federation::default_config_path(),
+    };
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// The credential configuration's place and the endpoint it names.
+fn config_target<'a>(
+    gcp: &'a RoleGcpArgs,
+    path: &'a Path,
+) -> cloudbuilder_gcp::federation::provision::ConfigTarget<'a> {
+    cloudbuilder_gcp::federation::provision::ConfigTarget {
+        path,
+        endpoint: gcp.connection.gcp_endpoint.as_deref(),
+    }
 }
 
 /// The connection to Google: the endpoint flag, and the token variable or
@@ -83,7 +138,7 @@ pub fn connection(endpoint: Option<&str>) -> anyhow::Result<Connection> {
 async fn spec(
     target: &RoleTargetArgs,
     gcp: &RoleGcpArgs,
-) -> anyhow::Result<(RoleSpec, Connection)> {
+) -> anyhow::Result<(RoleSpec, Option<FederationSpec>, Connection)> {
     let inputs = inputs(target, gcp)?;
     let conn = connection(gcp.connection.gcp_endpoint.as_deref())?;
     let organization = match (&inputs.scope, inputs.organization) {
@@ -101,7 +156,7 @@ async fn spec(
         inputs.member,
         &gcp.permissions,
     )?;
-    Ok((spec, conn))
+    Ok((spec, inputs.federation, conn))
 }
 
 /// Prints the result lines (table or JSON) and a one-line summary on standard error.

@@ -36,7 +36,18 @@ pub async fn run(args: ScanGcpArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let store_path = crate::commands::store::path(&args.store)?;
 
-    let mut conn = crate::commands::role::gcp::connection(args.connection.gcp_endpoint.as_deref())?;
+    if impersonate.is_some() && args.federation.enabled() {
+        return Err(UsageError::new(
+            "--impersonate",
+            "not with --from-aws, whose credential configuration already names the service account",
+        )
+        .into());
+    }
+    let mut conn = crate::commands::gcp_federation::connection(
+        args.connection.gcp_endpoint.as_deref(),
+        &args.federation,
+    )
+    .await?;
     if let Some(request) = &impersonate {
         let service_account = &request.service_account;
         let minted = generate_access_token(&conn, request)
@@ -145,6 +156,9 @@ fn describe(args: &ScanGcpArgs) -> String {
     }
     if let Some(table) = &args.billing_export_table {
         parts.push(format!("--billing-export-table {table}"));
+    }
+    if args.federation.enabled() {
+        parts.push("--from-aws".to_owned());
     }
     if let Some(sa) = &args.impersonate {
         parts.push(format!("--impersonate {sa}"));

@@ -1,7 +1,10 @@
 //! `role plan --cloud gcp`: writes `cloud-builder-role.yaml` (the `gcloud iam
 //! roles create --file` format) and `apply.sh` (the gcloud commands), prints
-//! what the role will hold and why, and changes nothing. Works offline, except
-//! that a folder scope without `--organization` looks the organization up.
+//! what the role will hold and why, and changes nothing. With
+//! `--federate-from-aws`, `apply.sh` also makes the Workload Identity pool,
+//! the AWS provider, the service account binding and the credential
+//! configuration. Works offline, except that a folder scope without
+//! `--organization` looks the organization up.
 
 use crate::cli::{RoleGcpArgs, RoleTargetArgs};
 use anyhow::Context;
@@ -17,10 +20,18 @@ pub async fn run(
     gcp: &RoleGcpArgs,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let (spec, _) = super::spec(target, gcp).await?;
+    let (spec, federation, _) = super::spec(target, gcp).await?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut written = Vec::new();
-    for file in render(&spec) {
+    for mut file in render(&spec) {
+        if let Some(federation) = &federation
+            && file.name == cloudbuilder_gcp::role::document::APPLY_SCRIPT
+        {
+            file.contents
+                .push_str(&cloudbuilder_gcp::federation::document::apply_section(
+                    federation,
+                ));
+        }
         let path = out.join(file.name);
         std::fs::write(&path, &file.contents)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -61,6 +72,30 @@ pub async fn run(
         );
     }
     println!("  never         object, secret, table-data or private-log reads");
+    if let Some(f) = &federation {
+        println!(
+            "  keyless       sessions of {} act as {} through Workload Identity Federation; no key is made",
+            f.aws_role, f.service_account
+        );
+        println!("  pool          {} (Workload Identity pool)", f.pool_name());
+        println!(
+            "  provider      {} (AWS account {}, Google's AWS attribute mapping)",
+            f.provider_name(),
+            f.aws_role.account()
+        );
+        println!("  condition     {}", f.attribute_condition());
+        println!(
+            "  binding       {} on {} for principalSet://iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/{}/attribute.aws_role/{}",
+            cloudbuilder_gcp::federation::WORKLOAD_IDENTITY_USER,
+            f.service_account,
+            f.pool_id,
+            f.aws_role.assumed_role_arn()
+        );
+        println!(
+            "  config        apply.sh writes {} (no secret in it), which creds gcp --from-aws --credential-config FILE reads",
+            cloudbuilder_gcp::federation::config::FILE_NAME
+        );
+    }
     for path in &written {
         println!("  wrote         {path}");
     }
