@@ -35,25 +35,26 @@ start_moto
 start_proxy --upstream "$moto_url"
 export AWS_ENDPOINT_URL="$proxy_url"
 
-# measure NAME PAGES: scans with PAGES synthesized pages per (account, region); prints "rows seconds peak_kb".
+# measure NAME PAGES: scans with PAGES synthesized pages per (account, region); prints "rows seconds peak_kb cpu_seconds".
 measure() {
   proxy POST config "{\"mode\": \"replay\", \"synth_pages\": $2, \"synth_per_page\": $per_page}" >/dev/null
   proxy POST reset >/dev/null
   /usr/bin/time -v -o "$work/$1.time" "$cb" scan aws --org --external-id "$external_id" --tables aws_ec2_instance \
     --regions "$regions" --store "$work/$1.db" >"$work/$1.log" 2>&1 \
     || { echo "cloudbuilder scan failed:" >&2; cat "$work/$1.log" "$work/$1.time" >&2; exit 1; }
-  local rows errors seconds peak
+  local rows errors seconds peak cpu
   rows=$("$cb" query "SELECT count(*) AS n FROM aws_ec2_instance" --format csv --store "$work/$1.db" | tail -n 1)
   errors=$("$cb" query "SELECT count(*) AS n FROM cloudbuilder_scan_error" --format csv --store "$work/$1.db" | tail -n 1)
   seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$work/$1.time")
   peak=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$1.time")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$work/$1.time")
   local want=$((accounts * 4 * $2 * per_page))
   if [[ $rows != "$want" || $errors != 0 ]]; then
     echo "$1: $rows rows (want $want), $errors scan errors; proxy stats:" >&2
     proxy GET stats >&2
     exit 1
   fi
-  echo "$rows $seconds $peak"
+  echo "$rows $seconds $peak $cpu"
 }
 
 echo "P4: recording moto's answers for $accounts accounts x 4 regions" >&2
@@ -61,18 +62,18 @@ proxy POST config '{"mode": "record"}' >/dev/null
 "$cb" scan aws --org --external-id "$external_id" --tables aws_ec2_instance --regions "$regions" \
   --store "$work/record.db" >"$work/record.log" 2>&1
 echo "P4: baseline, 1 page per (account, region)" >&2
-read -r base_rows base_seconds base_peak < <(measure baseline 1)
+read -r base_rows base_seconds base_peak base_cpu < <(measure baseline 1)
 echo "P4: $pages pages per (account, region)" >&2
-read -r rows seconds peak < <(measure full "$pages")
+read -r rows seconds peak cpu < <(measure full "$pages")
 
-"$py" - "$rows" "$seconds" "$peak" "$base_rows" "$base_seconds" "$base_peak" "$work/full.db" "$cb" "$accounts" "$pages" "$per_page" <<'PY'
+"$py" - "$rows" "$seconds" "$peak" "$base_rows" "$base_seconds" "$base_peak" "$cpu" "$work/full.db" "$cb" "$accounts" "$pages" "$per_page" <<'PY'
 import os, sys
-rows, seconds, peak, base_rows, base_seconds, base_peak = (float(a) for a in sys.argv[1:7])
-store, cb, accounts, pages, per_page = sys.argv[7], sys.argv[8], *map(int, sys.argv[9:12])
+rows, seconds, peak, base_rows, base_seconds, base_peak, cpu = (float(a) for a in sys.argv[1:8])
+store, cb, accounts, pages, per_page = sys.argv[8], sys.argv[9], *map(int, sys.argv[10:13])
 print(f"P4: cloudbuilder scan aws --org --tables aws_ec2_instance, {accounts} accounts x 4 regions x {pages} pages "
       f"of {per_page} instances, replayed by the fault proxy; cloudbuilder: {cb}")
 print(f"  {rows:,.0f} instances: peak RSS {peak / 1024:.0f} MB, {seconds:.1f} s, {rows / seconds:,.0f} rows/s; "
-      f"store {os.path.getsize(store) / 2**20:.0f} MB")
+      f"cloudbuilder's CPU {cpu:.1f} s; store {os.path.getsize(store) / 2**20:.0f} MB")
 print(f"  baseline, 1 page per (account, region), {base_rows:,.0f} instances: peak RSS {base_peak / 1024:.0f} MB, "
       f"{base_seconds:.1f} s, {base_rows / base_seconds:,.0f} rows/s")
 print(f"  peak RSS grows {(peak - base_peak) / 1024:.0f} MB for {rows / base_rows:.0f}x the rows")

@@ -111,7 +111,7 @@ pub async fn run<C, F>(
     F: FnMut(Event),
 {
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let budget = RowBudget::new(ROWS_IN_FLIGHT);
+    let budget = RowBudget::new(ROWS_IN_FLIGHT).shared_by(units.len(), concurrency);
     let (tx, mut rx) = mpsc::channel(BATCHES_IN_FLIGHT);
     let mut tasks = JoinSet::new();
     let numbered: Vec<(UnitId, Unit<C>)> = (0..).zip(units).collect();
@@ -129,7 +129,8 @@ pub async fn run<C, F>(
         );
         let task = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let outcome = run_unit(id, unit, contexts.as_ref(), tx.clone(), budget).await;
+            let outcome = run_unit(id, unit, contexts.as_ref(), tx.clone(), budget.clone()).await;
+            budget.unit_ended();
             // The receiver lives until every sender is gone.
             let _ = tx.send(Event::Done(outcome)).await;
         });

@@ -13,30 +13,71 @@
 //! many units run, at most a budget's worth of rows of later pages are being
 //! fetched and parsed at once — large pages queue, small ones (most units
 //! are one small page) never wait. A unit's first page is not counted: its
-//! size is not known before it comes.
+//! size is not known before it comes. What bounds first pages instead is
+//! their size: a table whose rows are heavy asks for pages of
+//! [`RowSink::page_size`], the budget shared among the units that can run at
+//! once (never under [`MIN_PAGE_ROWS`]), so forty units starting together ask
+//! for 200 rows each rather than 1,000.
 
 use crate::{FetchError, Row, TableDef, Target};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// The rows of later pages that a scan's units may be fetching at once.
 pub const ROWS_IN_FLIGHT: u32 = 8_000;
+
+/// The smallest page [`RowSink::page_size`] asks for, however many units run:
+/// below it, request overhead and API rate limits cost more than memory saves.
+pub const MIN_PAGE_ROWS: u32 = 100;
 
 /// A scan's budget of rows being fetched: shared by every unit's sink.
 #[derive(Debug, Clone)]
 pub struct RowBudget {
     permits: Arc<Semaphore>,
     size: u32,
+    /// Units of the scan not yet ended.
+    units_left: Arc<AtomicUsize>,
+    /// How many units run at once.
+    concurrency: usize,
 }
 
 impl RowBudget {
-    /// A budget of `rows` rows (at least 1).
+    /// A budget of `rows` rows (at least 1), for one unit at a time.
     pub fn new(rows: u32) -> Self {
         let size = rows.max(1);
         RowBudget {
             permits: Arc::new(Semaphore::new(size as usize)),
             size,
+            units_left: Arc::new(AtomicUsize::new(1)),
+            concurrency: 1,
         }
+    }
+
+    /// The same budget, shared by `units` units run `concurrency` at a time.
+    pub fn shared_by(mut self, units: usize, concurrency: usize) -> Self {
+        self.units_left = Arc::new(AtomicUsize::new(units));
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// One unit of the scan ended: the others may ask for larger pages.
+    pub fn unit_ended(&self) {
+        // Never below zero, even if a caller reports more ends than units.
+        let _ = self
+            .units_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
+    /// The page size for a unit starting now: the budget shared among the
+    /// units that can run at once, between [`MIN_PAGE_ROWS`] and `max`.
+    fn page_size(&self, max: u32) -> u32 {
+        let running = self
+            .units_left
+            .load(Ordering::Relaxed)
+            .clamp(1, self.concurrency);
+        let share = (self.size as usize / running).min(u32::MAX as usize) as u32;
+        share.clamp(MIN_PAGE_ROWS.min(max), max)
     }
 
     /// Waits for room for a page of `rows` rows (a page larger than the whole
@@ -134,6 +175,14 @@ impl RowSink {
             budget: None,
             reserved: None,
         }
+    }
+
+    /// How many rows this unit's pages should hold, for an API whose pages
+    /// hold at most `max`: `max` when few units run, smaller when many start
+    /// together (see the module doc). Asked once, when the unit builds its
+    /// paginator.
+    pub fn page_size(&self, max: u32) -> u32 {
+        self.budget.as_ref().map_or(max, |b| b.page_size(max))
     }
 
     /// Adds one row of the table's own columns, in declaration order.
@@ -328,6 +377,38 @@ mod tests {
             sent += rows.len();
         }
         assert_eq!(sent, 6 + 9 + 50, "nothing is lost while waiting");
+    }
+
+    #[test]
+    fn pages_shrink_while_many_units_share_the_budget_and_grow_as_they_end() {
+        let (tx, _rx) = mpsc::channel(1);
+        let budget = RowBudget::new(8_000).shared_by(40, 256);
+        let sink = RowSink::new(1, &DEF, target(), tx, budget.clone());
+        assert_eq!(sink.page_size(1_000), 200, "forty units share 8,000 rows");
+        for _ in 0..32 {
+            budget.unit_ended();
+        }
+        assert_eq!(sink.page_size(1_000), 1_000, "eight units left: full pages");
+        for _ in 0..100 {
+            budget.unit_ended();
+        }
+        assert_eq!(
+            sink.page_size(1_000),
+            1_000,
+            "more ends than units is harmless"
+        );
+        let crowded = RowBudget::new(8_000).shared_by(10_000, 256);
+        assert_eq!(
+            crowded.page_size(1_000),
+            MIN_PAGE_ROWS,
+            "never under the floor"
+        );
+        assert_eq!(crowded.page_size(50), 50, "nor over the API's maximum");
+        assert_eq!(
+            RowSink::collecting(&DEF, target()).page_size(1_000),
+            1_000,
+            "a sink outside a scan asks for full pages"
+        );
     }
 
     #[test]

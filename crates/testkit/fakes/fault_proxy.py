@@ -48,11 +48,12 @@ recorded answer gets HTTP 599 and is counted as a replay miss. Replayed
 AssumeRole answers get a fresh AccessKeyId and an Expiration DurationSeconds from
 now, so that keys stay distinct and unexpired as they are with a live STS.
 
-In replay mode `--synth-pages N --synth-per-page M` answers every
-DescribeInstances with N pages (chained by NextToken) of M one-instance
-reservations each, per (account, region), made from the first recorded
+In replay mode `--synth-pages N --synth-per-page M` gives every (account,
+region) N x M instances, one reservation each, made from the first recorded
 DescribeInstances answer that holds an instance, with distinct instance and
 reservation ids: a large, fast, deterministic inventory for memory benchmarks.
+DescribeInstances pages through them (chained by NextToken) as EC2 does: a page
+holds at most the request's MaxResults, and at most M.
 
 Control endpoints (never delayed, throttled or faulted):
   GET  /_proxy/stats   counters as JSON (see `Proxy.stats`)
@@ -403,16 +404,18 @@ class Synthesizer:
         self.head = text[:start]
         self.tail = re.sub(r"<nextToken>[^<]*</nextToken>", "", text[text.index("</reservationSet>"):])
 
-    def page(self, account, region, page, pages, per_page):
+    def page(self, account, region, offset, total, size):
+        """Instances offset .. offset + size of the (account, region)'s total."""
         base = zlib.crc32(f"{account}/{region}".encode()) << 32
+        end = min(offset + size, total)
         items = []
-        for n in range(page * per_page, (page + 1) * per_page):
+        for n in range(offset, end):
             suffix = f"{base | n:017x}"
             items.append(f"i-{suffix}".join(f"r-{suffix}".join(p) for p in self.parts))
         tail = self.tail
-        if page + 1 < pages:
+        if end < total:
             closing = tail.rindex("</")
-            tail = f"{tail[:closing]}<nextToken>synth-{page + 1}</nextToken>{tail[closing:]}"
+            tail = f"{tail[:closing]}<nextToken>synth-{end}</nextToken>{tail[closing:]}"
         body = (self.head + "".join(items) + tail).encode()
         return Answer(200, [("Content-Type", "text/xml;charset=UTF-8")], body)
 
@@ -606,9 +609,14 @@ class Proxy:
                 return plain_answer(599, "fault_proxy: no recorded DescribeInstances answer holds an instance\n")
             self.synthesizer = Synthesizer(template.body)
         token = request.params.get("NextToken", "synth-0")
-        page = int(token.removeprefix("synth-")) if token.startswith("synth-") else 0
+        offset = int(token.removeprefix("synth-")) if token.startswith("synth-") else 0
         s = self.settings
-        return self.synthesizer.page(account, request.region, page, s.synth_pages, s.synth_per_page)
+        try:
+            size = min(int(request.params.get("MaxResults", s.synth_per_page)), s.synth_per_page)
+        except ValueError:
+            return plain_answer(400, "fault_proxy: MaxResults is not a number\n")
+        total = s.synth_pages * s.synth_per_page
+        return self.synthesizer.page(account, request.region, offset, total, max(size, 1))
 
     def learn(self, request, answer):
         """Which account the keys in an STS answer belong to."""

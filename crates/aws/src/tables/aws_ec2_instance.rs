@@ -83,7 +83,10 @@ impl Table<AwsContext> for Ec2Instance {
         _cursor: &mut Option<String>,
         rows: &mut RowSink,
     ) -> Result<(), FetchError> {
-        // Always paginated: unpaginated DescribeInstances has a smaller throttling bucket.
+        // Always paginated: unpaginated DescribeInstances has a smaller
+        // throttling bucket. Instances are the heaviest answers a scan parses
+        // (about 3 KB of XML each), so pages shrink while many units run.
+        let page = rows.page_size(1000);
         rows_by_page(
             ctx,
             &EC2_DESCRIBE,
@@ -91,7 +94,7 @@ impl Table<AwsContext> for Ec2Instance {
             "DescribeInstances",
             ctx.ec2()
                 .describe_instances()
-                .max_results(1000)
+                .max_results(i32::try_from(page).unwrap_or(1000))
                 .into_paginator()
                 .send(),
             rows,
