@@ -5,18 +5,17 @@
 # from the fault proxy in replay mode: an organization of ACCOUNTS (10: the
 # management account and 9 members) is seeded in moto with one instance, and
 # cloudbuilder's scan of it across 4 regions is recorded once; then the proxy
-# answers every DescribeInstances with PAGES (25) pages of PER_PAGE (1000)
-# one-instance reservations per (account, region), chained by NextToken, each
-# instance a copy of the recorded one with its own instance and reservation ids
-# (10 x 4 x 25 x 1000 = 1,000,000; about 3.3 KB of XML each, as moto writes
-# them). 1000 instances a page is DescribeInstances' maximum, which cloudbuilder
-# asks for; with the default concurrency (256) all 40 (account, region) units run
-# at once.
+# gives every (account, region) PAGES x PER_PAGE (25 x 1000) one-instance
+# reservations, each instance a copy of the recorded one with its own instance and
+# reservation ids (10 x 4 x 25,000 = 1,000,000; about 3.3 KB of XML each, as moto
+# writes them), paged by the request's MaxResults (at most PER_PAGE) and chained by
+# NextToken. With the default concurrency (256) all 40 (account, region) units run
+# at once, so cloudbuilder asks for pages of 200 (its row budget shared among them).
 #
 # Measured with /usr/bin/time -v (Maximum resident set size): the full scan, and,
-# as the baseline in the same run, the same scan with one page per (account,
-# region) (40,000 instances); a scan that streams pages to the store should need
-# about the same memory for both. Checks the row count.
+# as the baseline in the same run, the same scan with PER_PAGE instances per
+# (account, region) (40,000 in all); a scan that streams pages to the store should
+# need about the same memory for both. Checks the row count.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -61,20 +60,20 @@ echo "P4: recording moto's answers for $accounts accounts x 4 regions" >&2
 proxy POST config '{"mode": "record"}' >/dev/null
 "$cb" scan aws --org --external-id "$external_id" --tables aws_ec2_instance --regions "$regions" \
   --store "$work/record.db" >"$work/record.log" 2>&1
-echo "P4: baseline, 1 page per (account, region)" >&2
+echo "P4: baseline, $per_page instances per (account, region)" >&2
 read -r base_rows base_seconds base_peak base_cpu < <(measure baseline 1)
-echo "P4: $pages pages per (account, region)" >&2
+echo "P4: $((pages * per_page)) instances per (account, region)" >&2
 read -r rows seconds peak cpu < <(measure full "$pages")
 
 "$py" - "$rows" "$seconds" "$peak" "$base_rows" "$base_seconds" "$base_peak" "$cpu" "$work/full.db" "$cb" "$accounts" "$pages" "$per_page" <<'PY'
 import os, sys
 rows, seconds, peak, base_rows, base_seconds, base_peak, cpu = (float(a) for a in sys.argv[1:8])
 store, cb, accounts, pages, per_page = sys.argv[8], sys.argv[9], *map(int, sys.argv[10:13])
-print(f"P4: cloudbuilder scan aws --org --tables aws_ec2_instance, {accounts} accounts x 4 regions x {pages} pages "
-      f"of {per_page} instances, replayed by the fault proxy; cloudbuilder: {cb}")
+print(f"P4: cloudbuilder scan aws --org --tables aws_ec2_instance, {accounts} accounts x 4 regions x {pages * per_page:,} "
+      f"instances, replayed by the fault proxy; cloudbuilder: {cb}")
 print(f"  {rows:,.0f} instances: peak RSS {peak / 1024:.0f} MB, {seconds:.1f} s, {rows / seconds:,.0f} rows/s; "
       f"cloudbuilder's CPU {cpu:.1f} s; store {os.path.getsize(store) / 2**20:.0f} MB")
-print(f"  baseline, 1 page per (account, region), {base_rows:,.0f} instances: peak RSS {base_peak / 1024:.0f} MB, "
+print(f"  baseline, {per_page:,} instances per (account, region), {base_rows:,.0f} in all: peak RSS {base_peak / 1024:.0f} MB, "
       f"{base_seconds:.1f} s, {base_rows / base_seconds:,.0f} rows/s")
 print(f"  peak RSS grows {(peak - base_peak) / 1024:.0f} MB for {rows / base_rows:.0f}x the rows")
 PY
