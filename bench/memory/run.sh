@@ -61,7 +61,7 @@ proxy POST config '{"mode": "record"}' >/dev/null
 "$cb" scan aws --org --external-id "$external_id" --tables aws_ec2_instance --regions "$regions" \
   --store "$work/record.db" >"$work/record.log" 2>&1
 echo "P4: baseline, $per_page instances per (account, region)" >&2
-read -r base_rows base_seconds base_peak base_cpu < <(measure baseline 1)
+read -r base_rows base_seconds base_peak _ < <(measure baseline 1)
 echo "P4: $((pages * per_page)) instances per (account, region)" >&2
 read -r rows seconds peak cpu < <(measure full "$pages")
 

@@ -76,7 +76,7 @@ impl RowBudget {
             .units_left
             .load(Ordering::Relaxed)
             .clamp(1, self.concurrency);
-        let share = (self.size as usize / running).min(u32::MAX as usize) as u32;
+        let share = self.size / u32::try_from(running).unwrap_or(u32::MAX);
         share.clamp(MIN_PAGE_ROWS.min(max), max)
     }
 
